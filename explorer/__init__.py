@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .errors import (
+from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec, list_models
+from explorer.engine.upscaler import Upscaler, UpscaleReport, UpscaleResult
+from explorer.errors import (
     ExplorerError,
     ImageError,
     IntegrityError,
@@ -13,8 +15,6 @@ from .errors import (
     PatchSettingsError,
     UnsupportedLayerError,
 )
-from .registry import DEFAULT_MODEL, ModelSpec, get_spec, list_models
-from .upscaler import UpscaleReport, UpscaleResult, Upscaler
 
 __all__ = [
     "DEFAULT_MODEL",

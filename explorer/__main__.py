@@ -1,5 +1,5 @@
 """``python -m explorer``: the command line."""
 
-from .cli import main
+from explorer.cli import main
 
 raise SystemExit(main())

@@ -8,14 +8,14 @@ An :class:`~explorer.UpscaleResult` shows itself too (through
 * :func:`side_by_side` puts images in a row at one height, with titles. It
   enlarges by repeating pixels (``resample="nearest"``) unless told otherwise,
   so a small input looks the way the model saw it, not smoothed.
-* :func:`patch_grid` draws a :class:`~explorer.tiling.TilePlan` over the
+* :func:`patch_grid` draws a :class:`~explorer.engine.tiling.TilePlan` over the
   input: the context each patch reads but drops is shaded, the part it keeps
   is outlined.
 * :func:`seam_heatmap` colours ``|tiled − whole-image|`` per output pixel, and
   :func:`seam_stats` sums it up: where patching changed the output, and by how
   much.
 
-The patch grid and heat map are drawn by :mod:`explorer.seams`, the same code
+The patch grid and heat map are drawn by :mod:`explorer.quality.seams`, the same code
 as the app's seams view.
 """
 
@@ -27,10 +27,9 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from . import seams
-from .images import ImageInput, load_image
-from .tiling import TilePlan
-
+from explorer.engine.images import ImageInput, load_image
+from explorer.engine.tiling import TilePlan
+from explorer.quality import seams
 
 __all__ = [
     "DISPLAY_MAX_SIDE",
@@ -66,7 +65,7 @@ _TEXT = (20, 20, 20)
 def _pil(image: ImageLike) -> Image.Image:
     """The image as the models see it (orientation applied, 8 bits), in its own layout: L, LA, RGB or RGBA.
 
-    Read by :func:`explorer.images.load_image`, so inputs are checked as for
+    Read by :func:`explorer.engine.images.load_image`, so inputs are checked as for
     upscaling, except that showing an image is never refused for its size (the
     pixel limit guards the models, not the screen).
     """
@@ -234,7 +233,7 @@ def patch_grid(image: ImageLike, plan: TilePlan, *, zoom: int | None = None) -> 
     image : PIL.Image.Image or ndarray
         The input the plan was made for (same size).
     plan : TilePlan
-        ``UpscaleReport.plan``, or :func:`explorer.tiling.plan_patches`.
+        ``UpscaleReport.plan``, or :func:`explorer.engine.tiling.plan_patches`.
     zoom : int, optional
         Enlarge this many times (pixels repeated) so thin bands show; by
         default enough for about 512 pixels on the long side (at most 8).

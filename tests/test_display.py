@@ -10,9 +10,16 @@ import skimage.data
 from PIL import Image
 
 from explorer import Upscaler
-from explorer.display import as_pil, patch_grid, png_bytes, seam_heatmap, seam_stats, side_by_side
+from explorer.display import (
+    as_pil,
+    patch_grid,
+    png_bytes,
+    seam_heatmap,
+    seam_stats,
+    side_by_side,
+)
+from explorer.engine.tiling import plan_patches
 from explorer.errors import ImageError
-from explorer.tiling import plan_patches
 
 
 @pytest.fixture(scope="module")

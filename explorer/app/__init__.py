@@ -20,15 +20,21 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
-from .api import register_api
-from .benchmarks import build_benchmarks_tab
-from .catalog import build_catalog_tab, use_in_upscale
-from .codegen import build_code_tab
-from .compare import build_compare_tab
-from .config import AppConfig
-from .examples import BUNDLED_EXAMPLE
-from .upscale import build_upscale_tab
-from .urlstate import RESTORED_JS, TABS, UPDATE_URL_JS, settings_from_query, tab_url_js
+from explorer.app.api import register_api
+from explorer.app.benchmarks import build_benchmarks_tab
+from explorer.app.catalog import build_catalog_tab, use_in_upscale
+from explorer.app.codegen import build_code_tab
+from explorer.app.compare import build_compare_tab
+from explorer.app.config import AppConfig
+from explorer.app.examples import BUNDLED_EXAMPLE
+from explorer.app.upscale import build_upscale_tab
+from explorer.app.urlstate import (
+    RESTORED_JS,
+    TABS,
+    UPDATE_URL_JS,
+    settings_from_query,
+    tab_url_js,
+)
 
 __all__ = ["AppConfig", "CSS", "THEME", "build_app", "launch_app", "preload_default_model", "restore_settings"]
 
@@ -126,8 +132,8 @@ def preload_default_model() -> None:
 
     Failures (offline, no network) are only logged: the first request reports them to its user.
     """
-    from ..registry import DEFAULT_MODEL
-    from ..upscaler import Upscaler
+    from explorer.engine.registry import DEFAULT_MODEL
+    from explorer.engine.upscaler import Upscaler
 
     try:
         with Image.open(BUNDLED_EXAMPLE) as example:
@@ -171,7 +177,7 @@ def launch_app(
     tuple
         Gradio's ``(app, local_url, share_url)``.
     """
-    from ..registry import cards_dir
+    from explorer.engine.registry import cards_dir
 
     if preload:
         threading.Thread(target=preload_default_model, name="preload-default-model", daemon=True).start()

@@ -25,12 +25,18 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
-from ..evaluate import evaluate
-from ..registry import list_models
-from .codegen import snippet, targets
-from .common import DEFAULT_CHOICE, load_upscaler, resolve_model, tiling_settings, user_errors
-from .config import AppConfig
-from .pictures import as_model_input, read_image
+from explorer.app.codegen import snippet, targets
+from explorer.app.common import (
+    DEFAULT_CHOICE,
+    load_upscaler,
+    resolve_model,
+    tiling_settings,
+    user_errors,
+)
+from explorer.app.config import AppConfig
+from explorer.app.pictures import as_model_input, read_image
+from explorer.engine.registry import list_models
+from explorer.quality.evaluate import evaluate
 
 __all__ = ["api_evaluate", "api_models", "api_upscale", "register_api"]
 
@@ -96,7 +102,7 @@ def api_evaluate(
 
     The image is shrunk by the model's scale (antialiased bicubic), upscaled
     by the model and by the classical baselines, and every output is scored
-    against it (:func:`explorer.evaluate.evaluate`).
+    against it (:func:`explorer.quality.evaluate.evaluate`).
 
     Returns
     -------

@@ -13,7 +13,7 @@ import functools
 import gradio as gr
 import pandas as pd
 
-from .results import ResultTable, load_results, results_dir
+from explorer.reports.results import ResultTable, load_results, results_dir
 
 __all__ = ["NO_RESULTS", "build_benchmarks_tab", "groups", "measures", "plot_frame", "replot", "value_range"]
 

@@ -18,11 +18,17 @@ from typing import NamedTuple
 import gradio as gr
 import pandas as pd
 
-from .. import store
-from ..errors import ExplorerError
-from ..registry import ModelSpec, cards_dir, list_models
-from .common import DEFAULT_CHOICE, architecture_name, model_choices, model_summary, resolve_model
-from .results import load_results, measured_by_model
+from explorer.app.common import (
+    DEFAULT_CHOICE,
+    architecture_name,
+    model_choices,
+    model_summary,
+    resolve_model,
+)
+from explorer.engine import store
+from explorer.engine.registry import ModelSpec, cards_dir, list_models
+from explorer.errors import ExplorerError
+from explorer.reports.results import load_results, measured_by_model
 
 __all__ = [
     "ALL",

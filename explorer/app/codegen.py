@@ -1,6 +1,6 @@
 """The Code tab: the code that sets up the current model and settings, for every target.
 
-The text comes from :mod:`explorer.snippets`; this tab shows one block per
+The text comes from :mod:`explorer.codegen.snippets`; this tab shows one block per
 target (browser module, Node, script tag, Python, command line), each with a
 copy button, and regenerates them whenever the model, patch size, padding or
 an option changes.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ..errors import ExplorerError
-from .common import DEFAULT_CHOICE, resolve_model, tiling_settings
+from explorer.app.common import DEFAULT_CHOICE, resolve_model, tiling_settings
+from explorer.errors import ExplorerError
 
 __all__ = ["TARGET_TITLES", "build_code_tab", "code_language", "snippet", "snippets_for", "targets"]
 
@@ -26,7 +26,7 @@ TARGET_TITLES = {
 
 _ALIASES = {"bash": "shell", "sh": "shell", "js": "javascript", "ts": "typescript"}
 _MISSING = (
-    "The snippet generator (`explorer.snippets`) is not part of this build, so no code can be shown. "
+    "The snippet generator (`explorer.codegen.snippets`) is not part of this build, so no code can be shown. "
     "Install the full package to get it."
 )
 
@@ -34,7 +34,7 @@ _MISSING = (
 def targets() -> tuple[str, ...]:
     """The snippet targets, in the generator's order."""
     try:
-        from ..snippets import TARGETS
+        from explorer.codegen.snippets import TARGETS
     except ImportError:
         return tuple(TARGET_TITLES)
     return tuple(TARGETS)
@@ -43,7 +43,7 @@ def targets() -> tuple[str, ...]:
 def code_language(target: str) -> str | None:
     """The :class:`gradio.Code` language for a target (None: plain text)."""
     try:
-        from ..snippets import language
+        from explorer.codegen.snippets import language
     except ImportError:
         return None
     name = language(target).lower()
@@ -73,7 +73,7 @@ def snippet(model: str, target: str, patch_size: float | None = 0, padding: floa
     if target not in targets():
         raise gr.Error(f"Unknown target {target!r}; choose one of {', '.join(targets())}.")
     try:
-        from ..snippets import generate
+        from explorer.codegen.snippets import generate
     except ImportError:
         raise gr.Error(_MISSING) from None
     try:
@@ -101,7 +101,7 @@ def snippets_for(
     try:
         spec = resolve_model(model)
         patch, pad = tiling_settings(patch_size, padding)
-        from ..snippets import generate
+        from explorer.codegen.snippets import generate
     except gr.Error as error:
         return (f"✗ {error.message} The code below is for the last valid settings.", *(gr.skip() for _ in targets()))
     except ImportError:

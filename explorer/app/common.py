@@ -16,10 +16,10 @@ from typing import Callable, Iterator
 
 import gradio as gr
 
-from ..errors import ExplorerError
-from ..registry import DEFAULT_MODEL, ModelSpec, get_spec, list_models
-from ..tiling import check_patch_settings
-from ..upscaler import AUTO_TILE, Upscaler
+from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec, list_models
+from explorer.engine.tiling import check_patch_settings
+from explorer.engine.upscaler import AUTO_TILE, Upscaler
+from explorer.errors import ExplorerError
 
 __all__ = [
     "DEFAULT_CHOICE",
@@ -147,7 +147,7 @@ def load_upscaler(spec: ModelSpec, progress: ProgressFn | None = None) -> Loaded
     """Get the (shared, cached) model, showing download and load steps as progress.
 
     Models are loaded once per process and shared by every session
-    (:mod:`explorer.models` keeps a bounded cache).
+    (:mod:`explorer.engine.runner` keeps a bounded cache).
     """
 
     def status(message: str) -> None:

@@ -19,9 +19,7 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from ..evaluate import reference_pair, score_row, upscale_baseline
-from ..registry import ModelSpec
-from .common import (
+from explorer.app.common import (
     ProgressFn,
     format_seconds,
     load_upscaler,
@@ -30,9 +28,11 @@ from .common import (
     tiling_settings,
     user_errors,
 )
-from .config import AppConfig
-from .examples import example_images
-from .pictures import as_model_input, display_copy, read_image, rgb_view
+from explorer.app.config import AppConfig
+from explorer.app.examples import example_images
+from explorer.app.pictures import as_model_input, display_copy, read_image, rgb_view
+from explorer.engine.registry import ModelSpec
+from explorer.quality.evaluate import reference_pair, score_row, upscale_baseline
 
 __all__ = ["COMPARE_COLUMNS", "DEFAULT_MODELS", "CompareOutputs", "build_compare_tab", "compare"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from ..errors import ExplorerError
+from explorer.errors import ExplorerError
 
 __all__ = ["AppConfig", "DISPLAY_MAX_SIDE"]
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .. import store
-from ..errors import ExplorerError
-from ..images import save_png
+from explorer.engine import store
+from explorer.engine.images import save_png
+from explorer.errors import ExplorerError
 
 __all__ = ["BUNDLED_EXAMPLE", "EXAMPLE_SIDE", "example_images"]
 

@@ -1,6 +1,6 @@
 """Images in the page: reading uploads under the app's limits, display copies, result files.
 
-Uploads are read with :func:`explorer.images.load_image` (orientation, alpha,
+Uploads are read with :func:`explorer.engine.images.load_image` (orientation, alpha,
 16-bit, decompression bombs), after a header-only check of the app's own
 pixel limits; results are shown as copies capped in size and saved in full as
 PNG files for download.
@@ -19,9 +19,9 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from ..errors import ExplorerError
-from ..images import LoadedImage, load_image, save_png
-from .config import DISPLAY_MAX_SIDE, AppConfig
+from explorer.app.config import DISPLAY_MAX_SIDE, AppConfig
+from explorer.engine.images import LoadedImage, load_image, save_png
+from explorer.errors import ExplorerError
 
 __all__ = ["as_model_input", "display_copy", "enlarge_nearest", "read_image", "rgb_view", "save_result_png"]
 

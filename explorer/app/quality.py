@@ -1,7 +1,7 @@
-"""Reference-mode scores for the Upscale tab, from :mod:`explorer.evaluate`'s building blocks.
+"""Reference-mode scores for the Upscale tab, from :mod:`explorer.quality.evaluate`'s building blocks.
 
 The model's output is scored against the original with the same functions as
-:func:`explorer.evaluate.evaluate` (so the numbers match it), without running
+:func:`explorer.quality.evaluate.evaluate` (so the numbers match it), without running
 the model a second time: the Upscale tab has already run it, with a progress
 bar and timings.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..evaluate import baseline_rows, score_row
-from .common import user_errors
-from .pictures import rgb_view
+from explorer.app.common import user_errors
+from explorer.app.pictures import rgb_view
+from explorer.quality.evaluate import baseline_rows, score_row
 
 __all__ = ["QUALITY_HINT", "empty_scores", "quality_table", "score_output"]
 
@@ -43,7 +43,7 @@ def empty_scores() -> pd.DataFrame:
 
 
 def quality_table(table: pd.DataFrame) -> pd.DataFrame:
-    """An evaluation table (:data:`explorer.evaluate.COLUMNS`) with readable headers and rounding."""
+    """An evaluation table (:data:`explorer.quality.evaluate.COLUMNS`) with readable headers and rounding."""
     shown = table[list(_SCORE_COLUMNS)].rename(columns=_SCORE_COLUMNS)
     return shown.round({"PSNR-Y (dB)": 2, "PSNR-RGB (dB)": 2, "SSIM-Y": 4, "SSIM-RGB": 4, "time (s)": 3})
 
@@ -60,7 +60,7 @@ def score_output(
     output : ndarray
         The model's output on ``low``.
     reference, low : ndarray
-        From :func:`explorer.evaluate.reference_pair`.
+        From :func:`explorer.quality.evaluate.reference_pair`.
     seconds : float
         The model's time, for the table.
 

@@ -22,11 +22,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from ..evaluate import reference_pair
-from ..tiling import TilePlan
-from ..upscaler import UpscaleReport
-from .. import seams
-from .common import (
+from explorer.app.common import (
     DEFAULT_CHOICE,
     ProgressFn,
     format_seconds,
@@ -39,10 +35,21 @@ from .common import (
     user_errors,
     whole_image_note,
 )
-from .config import AppConfig
-from .examples import BUNDLED_EXAMPLE, example_images
-from .pictures import as_model_input, display_copy, enlarge_nearest, read_image, rgb_view, save_result_png
-from .quality import QUALITY_HINT, empty_scores, score_output
+from explorer.app.config import AppConfig
+from explorer.app.examples import BUNDLED_EXAMPLE, example_images
+from explorer.app.pictures import (
+    as_model_input,
+    display_copy,
+    enlarge_nearest,
+    read_image,
+    rgb_view,
+    save_result_png,
+)
+from explorer.app.quality import QUALITY_HINT, empty_scores, score_output
+from explorer.engine.tiling import TilePlan
+from explorer.engine.upscaler import UpscaleReport
+from explorer.quality import seams
+from explorer.quality.evaluate import reference_pair
 
 __all__ = [
     "HEATMAP_MAX_OUTPUT_PIXELS",

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from ..errors import ExplorerError
-from ..registry import get_spec
-from ..tiling import check_patch_settings
-from .common import DEFAULT_CHOICE
+from explorer.app.common import DEFAULT_CHOICE
+from explorer.engine.registry import get_spec
+from explorer.engine.tiling import check_patch_settings
+from explorer.errors import ExplorerError
 
 __all__ = ["RESTORED_JS", "TABS", "UPDATE_URL_JS", "UrlSettings", "settings_from_query", "tab_url_js"]
 

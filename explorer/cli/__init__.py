@@ -13,8 +13,18 @@ import sys
 import warnings
 from typing import Callable, Sequence
 
-from ..errors import ExplorerError
-from . import bench, cards, evaluate, fetch, inspect, models, serve, snippet, upscale
+from explorer.cli import (
+    bench,
+    cards,
+    evaluate,
+    fetch,
+    inspect,
+    models,
+    serve,
+    snippet,
+    upscale,
+)
+from explorer.errors import ExplorerError
 
 __all__ = ["build_parser", "main"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import ExplorerError
-from ._common import status
+from explorer.cli._common import status
+from explorer.errors import ExplorerError
 
 
 def register(commands) -> None:
@@ -54,7 +54,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_quality(args: argparse.Namespace) -> int:
-    from ..bench.quality import results_dir, run_quality, samples_dir, select_models, summarise, write_quality
+    from explorer.reports.bench.quality import (
+        results_dir,
+        run_quality,
+        samples_dir,
+        select_models,
+        summarise,
+        write_quality,
+    )
 
     models = select_models(args.models, args.scales)
     frame = run_quality(
@@ -70,9 +77,9 @@ def _run_quality(args: argparse.Namespace) -> int:
 
 
 def _run_speed(args: argparse.Namespace) -> int:
-    from ..bench.quality import results_dir
-    from ..bench.speed import SpeedSettings, run_speed, write_speed
-    from ..registry import list_models
+    from explorer.engine.registry import list_models
+    from explorer.reports.bench.quality import results_dir
+    from explorer.reports.bench.speed import SpeedSettings, run_speed, write_speed
 
     settings = SpeedSettings(size=args.size, patch_size=args.patch_size, padding=args.padding, repeats=args.repeats)
     models = list_models(args.models, task=args.task)

@@ -22,7 +22,7 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Update (or check) the cards."""
-    from ..cards import update_cards
+    from explorer.reports.cards import update_cards
 
     changed = update_cards(args.dir, check=args.check)
     verb = "out of date" if args.check else "updated"

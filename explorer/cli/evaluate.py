@@ -6,8 +6,8 @@ import argparse
 import json
 import math
 
-from ..registry import DEFAULT_MODEL
-from ._common import add_source_options, status
+from explorer.cli._common import add_source_options, status
+from explorer.engine.registry import DEFAULT_MODEL
 
 
 def register(commands) -> None:
@@ -34,9 +34,9 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate and print the table."""
-    from ..bench.tables import markdown_table
-    from ..evaluate import evaluate
-    from ..upscaler import Upscaler
+    from explorer.engine.upscaler import Upscaler
+    from explorer.quality.evaluate import evaluate
+    from explorer.reports.bench.tables import markdown_table
 
     upscaler = Upscaler(args.model, source=args.source, status=status)
     result = evaluate(upscaler, args.hr_image, patch_size=args.patch_size, padding=args.padding)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import ExplorerError
-from ..registry import get_spec, list_models
-from ._common import add_source_options, status
+from explorer.cli._common import add_source_options, status
+from explorer.engine.registry import get_spec, list_models
+from explorer.errors import ExplorerError
 
 
 def register(commands) -> None:
@@ -25,7 +25,7 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Fetch and verify the named models."""
-    from .. import store
+    from explorer.engine import store
 
     specs = list_models() if args.all else [get_spec(name) for name in args.models]
     if not specs:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 
-from ._common import add_custom_model_options, add_source_options, custom_model_settings, status
+from explorer.cli._common import (
+    add_custom_model_options,
+    add_source_options,
+    custom_model_settings,
+    status,
+)
 
 
 def register(commands) -> None:
@@ -42,7 +47,7 @@ def _describe(upscaler) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     """Load MODEL and print what was detected."""
-    from ..upscaler import Upscaler
+    from explorer.engine.upscaler import Upscaler
 
     status(f"Loading {args.model} ...")
     info = _describe(Upscaler(args.model, source=args.source, status=status, **custom_model_settings(args)))

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Sequence
 
-from ..registry import ModelSpec, list_models
+from explorer.engine.registry import ModelSpec, list_models
 
 
 def register(commands) -> None:

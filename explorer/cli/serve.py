@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import ExplorerError
-from ._common import status
+from explorer.cli._common import status
+from explorer.errors import ExplorerError
 
 
 def register(commands) -> None:
@@ -36,7 +36,7 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the app and serve it until interrupted."""
-    from ..app import AppConfig, build_app, launch_app
+    from explorer.app import AppConfig, build_app, launch_app
 
     if args.port is not None and not 0 < args.port < 65536:
         raise ExplorerError(f"--port must be 1 to 65535, got {args.port}.")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import ExplorerError
-from ..registry import DEFAULT_MODEL, ModelSpec
-from ..snippets import OUTPUTS, TARGETS, generate
-from ._common import add_custom_model_options, custom_model_settings, status
+from explorer.cli._common import add_custom_model_options, custom_model_settings, status
+from explorer.codegen.snippets import OUTPUTS, TARGETS, generate
+from explorer.engine.registry import DEFAULT_MODEL, ModelSpec
+from explorer.errors import ExplorerError
 
 
 def register(commands) -> None:
@@ -47,7 +47,7 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 
 def _model(args: argparse.Namespace) -> str | ModelSpec:
-    from ..custom import is_custom_reference
+    from explorer.engine.custom import is_custom_reference
 
     settings = custom_model_settings(args)
     if not is_custom_reference(args.model):
@@ -57,7 +57,7 @@ def _model(args: argparse.Namespace) -> str | ModelSpec:
                 "registry models take them from their card."
             )
         return args.model
-    from ..upscaler import Upscaler
+    from explorer.engine.upscaler import Upscaler
 
     status(f"Loading {args.model} to learn its format and scale ...")
     return Upscaler(args.model, status=status, **settings).spec

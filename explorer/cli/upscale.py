@@ -6,9 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import ExplorerError
-from ..registry import DEFAULT_MODEL
-from ._common import add_custom_model_options, add_source_options, custom_model_settings, status
+from explorer.cli._common import (
+    add_custom_model_options,
+    add_source_options,
+    custom_model_settings,
+    status,
+)
+from explorer.engine.registry import DEFAULT_MODEL
+from explorer.errors import ExplorerError
+
 
 def register(commands) -> None:
     """Add the ``upscale`` command."""
@@ -42,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
     """Upscale INPUT and write OUTPUT."""
     from tqdm import tqdm
 
-    from ..images import save_png
-    from ..upscaler import Upscaler
+    from explorer.engine.images import save_png
+    from explorer.engine.upscaler import Upscaler
 
     if args.output and Path(args.output).suffix.lower() != ".png":
         raise ExplorerError(f"The output is written as PNG: give a path ending in .png (got {args.output}).")

@@ -8,8 +8,8 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from explorer import Upscaler
-from explorer.evaluate import evaluate
-from explorer.snippets import generate
+from explorer.codegen.snippets import generate
+from explorer.quality.evaluate import evaluate
 
 from .conftest import crop_png
 

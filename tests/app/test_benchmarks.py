@@ -5,9 +5,17 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
-from explorer.app.benchmarks import NO_RESULTS, build_benchmarks_tab, groups, measures, plot_frame, replot, value_range
-from explorer.app.results import load_results
-from explorer.registry import cards_dir
+from explorer.app.benchmarks import (
+    NO_RESULTS,
+    build_benchmarks_tab,
+    groups,
+    measures,
+    plot_frame,
+    replot,
+    value_range,
+)
+from explorer.engine.registry import cards_dir
+from explorer.reports.results import load_results
 
 FRAME = pd.DataFrame(
     {

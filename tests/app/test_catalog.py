@@ -10,9 +10,18 @@ import pytest
 from PIL import Image
 
 from explorer import list_models
-from explorer.app.catalog import ALL, COLUMNS, card_view, catalog_table, render_card, row_model, sample_images, use_in_upscale
-from explorer.app.results import ResultTable, measured_by_model
-from explorer.registry import cards_dir, get_spec
+from explorer.app.catalog import (
+    ALL,
+    COLUMNS,
+    card_view,
+    catalog_table,
+    render_card,
+    row_model,
+    sample_images,
+    use_in_upscale,
+)
+from explorer.engine.registry import cards_dir, get_spec
+from explorer.reports.results import ResultTable, measured_by_model
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 import gradio as gr
 import pytest
 
-from explorer.app.codegen import TARGET_TITLES, code_language, snippet, snippets_for, targets
-from explorer.snippets import TARGETS, generate
+from explorer.app.codegen import (
+    TARGET_TITLES,
+    code_language,
+    snippet,
+    snippets_for,
+    targets,
+)
+from explorer.codegen.snippets import TARGETS, generate
 
 
 def test_every_target_gets_the_generators_code():

@@ -18,7 +18,7 @@ from explorer.app.common import (
     tiling_settings,
     whole_image_note,
 )
-from explorer.registry import get_spec
+from explorer.engine.registry import get_spec
 
 
 def test_patch_size_zero_means_the_whole_image():

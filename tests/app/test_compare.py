@@ -9,7 +9,7 @@ from PIL import Image
 
 from explorer.app.compare import COMPARE_COLUMNS, compare
 from explorer.app.config import AppConfig
-from explorer.evaluate import reference_pair, score_row, upscale_baseline
+from explorer.quality.evaluate import reference_pair, score_row, upscale_baseline
 
 
 def test_reference_mode_scores_each_model_and_bicubic(photo):

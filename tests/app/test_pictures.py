@@ -9,7 +9,7 @@ from PIL import Image
 
 from explorer.app.config import AppConfig
 from explorer.app.pictures import as_model_input, display_copy, read_image, rgb_view
-from explorer.images import load_image
+from explorer.engine.images import load_image
 
 
 def test_images_over_the_app_limit_are_refused_with_the_limit(tmp_path):

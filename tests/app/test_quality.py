@@ -1,4 +1,4 @@
-"""Reference-mode scores: the same numbers as explorer.evaluate, in a readable table."""
+"""Reference-mode scores: the same numbers as explorer.quality.evaluate, in a readable table."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from explorer.app.examples import BUNDLED_EXAMPLE
 from explorer.app.quality import empty_scores, quality_table, score_output
-from explorer.evaluate import evaluate, reference_pair, upscale_baseline
+from explorer.quality.evaluate import evaluate, reference_pair, upscale_baseline
 
 
 def test_scores_match_evaluate_and_name_the_winner():

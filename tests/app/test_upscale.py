@@ -11,8 +11,8 @@ from explorer import Upscaler
 from explorer.app.config import AppConfig
 from explorer.app.examples import BUNDLED_EXAMPLE
 from explorer.app.upscale import model_info, seams_heatmap, settings_status, upscale
-from explorer.evaluate import evaluate
-from explorer.tiling import plan_patches
+from explorer.engine.tiling import plan_patches
+from explorer.quality.evaluate import evaluate
 
 
 class Recorder:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.app.urlstate import TABS, UPDATE_URL_JS, UrlSettings, settings_from_query, tab_url_js
+from explorer.app.urlstate import (
+    TABS,
+    UPDATE_URL_JS,
+    UrlSettings,
+    settings_from_query,
+    tab_url_js,
+)
 
 
 def test_an_empty_address_gives_the_defaults():

@@ -1,0 +1,126 @@
+"""Bring your own model: a TF.js model.json (path, folder or URL) or a Keras ``.keras``/``.h5`` file.
+
+What the file does not say is inferred or given: the scale is found by running
+a small probe and comparing output to input size (override with ``scale=``),
+the input range defaults to ``[0, 255]`` (``input_range=``), and the side
+multiple defaults to none (``divisibility_factor=``). The same safety rules as
+for registry models apply: no code-running layers, size caps on downloads.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from explorer.engine import store
+from explorer.engine.formats.detect import KERAS_SUFFIXES, detect_format
+from explorer.engine.registry import ModelSpec
+from explorer.engine.runner import LoadedModel
+from explorer.errors import ExplorerError, ModelFormatError, ModelNotFoundError
+
+__all__ = ["custom_spec", "is_custom_reference", "locate", "parse_range", "probe_scale", "with_file_facts"]
+
+
+def is_custom_reference(model: str | os.PathLike) -> bool:
+    """True if ``model`` names a file, folder or URL rather than a registry id."""
+    text = os.fspath(model)
+    return text.startswith(("http://", "https://")) or text.lower().endswith((".json", *KERAS_SUFFIXES)) or Path(text).exists()
+
+
+def locate(model: str | os.PathLike, *, offline: bool | None = None, status: Callable[[str], None] | None = None) -> Path:
+    """The local model file for a path, folder or URL (URLs are downloaded into the cache)."""
+    text = os.fspath(model)
+    if text.startswith(("http://", "https://")):
+        return store.fetch_url_model(text, offline=offline, progress=status)
+    path = Path(text).expanduser()
+    if path.suffix.lower() in KERAS_SUFFIXES:
+        if not path.is_file():
+            raise ModelNotFoundError(f"No Keras model file at {path}.")
+        return path
+    return store.resolve_local_model(path)
+
+
+def parse_range(text: str | Sequence[float]) -> tuple[float, float]:
+    """Parse ``"0,1"`` (or a pair) into an input range; only [0, 1] and [0, 255] exist."""
+    values = text.split(",") if isinstance(text, str) else list(text)
+    try:
+        low, high = (float(v) for v in values)
+    except ValueError as exc:
+        raise ExplorerError(f"An input range is two numbers such as 0,255 or 0,1; got {text!r}.") from exc
+    if (low, high) not in ((0.0, 1.0), (0.0, 255.0)):
+        raise ExplorerError(f"Input range {low:g},{high:g} is not supported: use 0,255 (pixels) or 0,1 (unit range).")
+    return (low, high)
+
+
+def custom_spec(
+    model: str | os.PathLike,
+    model_file: Path,
+    *,
+    input_range: str | Sequence[float] | None = None,
+    divisibility_factor: int | None = None,
+) -> ModelSpec:
+    """A provisional spec for a user's model file (scale unknown until probed)."""
+    if divisibility_factor is not None and divisibility_factor < 1:
+        raise ExplorerError(f"divisibility_factor must be a whole number >= 1, got {divisibility_factor}.")
+    value_range = parse_range(input_range) if input_range is not None else (0.0, 255.0)
+    return ModelSpec(
+        id=os.fspath(model),
+        package="",
+        version="",
+        integrity="",
+        export="",
+        path=str(model_file),
+        scale=0,
+        model_type=detect_format(model_file).removeprefix("tfjs-"),
+        input_range=value_range,
+        output_range=value_range,
+        task="custom",
+        divisibility_factor=divisibility_factor,
+        platforms=(),
+        title=Path(model_file).parent.name if model_file.name == "model.json" else model_file.stem,
+    )
+
+
+def probe_scale(loaded: LoadedModel, divisibility_factor: int | None = None) -> int:
+    """Run a small non-square probe and return output size over input size.
+
+    Raises
+    ------
+    ModelFormatError
+        If the model fails on the probe, or the two sides scale differently or
+        by a non-whole factor.
+    """
+    side = divisibility_factor or 16
+    height, width = side, 2 * side
+    try:
+        output = np.asarray(loaded.file.forward(np.zeros((1, height, width, 3), np.float32)))
+    except Exception as exc:  # any TensorFlow failure on the probe means we cannot infer the scale
+        raise ModelFormatError(
+            f"Running {loaded.spec.id} on a {width}x{height} probe failed ({type(exc).__name__}); "
+            "give the scale yourself (scale=N / --scale N), and a divisibility factor if sides must be multiples of one."
+        ) from exc
+    if output.ndim != 4 or output.shape[-1] != 3:
+        raise ModelFormatError(f"{loaded.spec.id} returned shape {output.shape}; an image model must return (1, H, W, 3).")
+    scale_y, scale_x = output.shape[1] / height, output.shape[2] / width
+    if scale_y != scale_x or not scale_y.is_integer() or scale_y < 1:
+        raise ModelFormatError(
+            f"{loaded.spec.id} turns {height}x{width} into {output.shape[1]}x{output.shape[2]}: not one whole scale. "
+            "Only models that scale both sides by the same whole factor are supported."
+        )
+    return int(scale_y)
+
+
+def with_file_facts(spec: ModelSpec, loaded: LoadedModel, scale: int | None) -> ModelSpec:
+    """Complete a provisional spec with its scale (given or probed), parameters and size."""
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, int) or scale < 1):
+        raise ExplorerError(f"scale must be a whole number >= 1, got {scale!r}.")
+    return replace(
+        spec,
+        scale=scale or probe_scale(loaded, spec.divisibility_factor),
+        parameters=loaded.file.parameters,
+        size_bytes=loaded.file.size_bytes,
+    )

@@ -1,0 +1,193 @@
+"""Image quality metrics by the standard super-resolution protocol, built on :mod:`skimage.metrics`.
+
+The protocol (as in the SR literature since SRCNN, and in BasicSR):
+
+* compare the **rounded uint8** output of a model with the uint8 reference:
+  scoring the model's unrounded floats flatters it;
+* optionally on the **Y channel** only, with the BT.601 studio-range luma of
+  MATLAB's ``rgb2ycbcr``: ``Y = 16 + 65.481 R + 128.553 G + 24.966 B`` with R, G, B
+  in [0, 1] (Y in [16, 235]). It is not JPEG's full-range luma
+  (``0.299 R + 0.587 G + 0.114 B`` on [0, 255]); Y is kept as float64, unrounded,
+  as BasicSR does;
+* **crop** ``crop_border`` pixels from every side first (by convention the
+  scale), where upscalers have no context;
+* PSNR with a peak of 255; SSIM with an 11×11 Gaussian window (σ = 1.5),
+  ``K1 = 0.01``, ``K2 = 0.03``, data range 255, population statistics (no
+  sample-covariance correction), averaged over the valid part of the SSIM map
+  and then over channels.
+
+Both images must already have the same shape: never resize the reference to
+fit an output (crop both instead, e.g. with :func:`explorer.quality.evaluate.mod_crop`).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+from explorer.errors import ExplorerError
+
+__all__ = ["MetricsInputError", "SSIM_SIGMA", "SSIM_WINDOW", "psnr", "rgb_to_y", "ssim"]
+
+DATA_RANGE = 255.0
+SSIM_SIGMA = 1.5
+"""Standard deviation of SSIM's Gaussian window."""
+SSIM_WINDOW = 11
+"""Side of SSIM's Gaussian window (scikit-image truncates the Gaussian at 3.5 σ: radius 5)."""
+
+_BT601_OFFSET = 16.0
+_BT601_WEIGHTS = np.array([65.481, 128.553, 24.966]) / 255.0  # per unit of R, G, B in [0, 255]
+
+
+class MetricsInputError(ExplorerError, ValueError):
+    """The images given to a metric cannot be compared as they are."""
+
+
+def rgb_to_y(image: np.ndarray) -> np.ndarray:
+    """BT.601 studio-range luma of an RGB image, as MATLAB's ``rgb2ycbcr`` computes it.
+
+    Parameters
+    ----------
+    image : ndarray
+        H×W×3 uint8 RGB image.
+
+    Returns
+    -------
+    ndarray
+        H×W float64 luma in [16, 235]: ``16 + (65.481 R + 128.553 G + 24.966 B) / 255``
+        with R, G, B in [0, 255]. Not rounded.
+    """
+    _check_image(image, "image")
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise MetricsInputError(
+            f"rgb_to_y needs an H×W×3 RGB image, got shape {image.shape}; convert it to RGB first."
+        )
+    return _BT601_OFFSET + image.astype(np.float64) @ _BT601_WEIGHTS
+
+
+def psnr(reference: np.ndarray, test: np.ndarray, *, crop_border: int = 0, y_channel: bool = False) -> float:
+    """Peak signal-to-noise ratio in dB, by the SR protocol.
+
+    Parameters
+    ----------
+    reference : ndarray
+        The ground truth: H×W or H×W×C uint8.
+    test : ndarray
+        The image to score, rounded to uint8, with the reference's shape.
+    crop_border : int, default 0
+        Pixels removed from every side of both images before scoring
+        (by convention the upscaling factor).
+    y_channel : bool, default False
+        Score only the BT.601 luma (see :func:`rgb_to_y`); needs RGB images.
+
+    Returns
+    -------
+    float
+        ``10 log10(255² / MSE)``; ``inf`` when the compared pixels are equal.
+
+    Raises
+    ------
+    MetricsInputError
+        If the images are not uint8 arrays of the same shape, if
+        ``crop_border`` is negative or leaves no pixels, or if ``y_channel``
+        is asked of images that are not RGB.
+    """
+    ref, tst = _prepared(reference, test, crop_border, y_channel)
+    if np.array_equal(ref, tst):
+        return math.inf
+    return float(peak_signal_noise_ratio(ref, tst, data_range=DATA_RANGE))
+
+
+def ssim(reference: np.ndarray, test: np.ndarray, *, crop_border: int = 0, y_channel: bool = False) -> float:
+    """Structural similarity (Wang et al. 2004), by the SR protocol.
+
+    Gaussian-weighted 11×11 window with σ = 1.5, data range 255, population
+    (not sample) covariances; the mean of the SSIM map over the positions where
+    the window fits, averaged over channels.
+
+    Parameters
+    ----------
+    reference, test : ndarray
+        The ground truth and the rounded uint8 image to score, as in :func:`psnr`.
+    crop_border : int, default 0
+        Pixels removed from every side of both images before scoring.
+    y_channel : bool, default False
+        Score only the BT.601 luma (see :func:`rgb_to_y`); needs RGB images.
+
+    Returns
+    -------
+    float
+        At most 1 (equal images).
+
+    Raises
+    ------
+    MetricsInputError
+        As :func:`psnr`, and if the cropped images are smaller than the
+        11×11 window.
+    """
+    ref, tst = _prepared(reference, test, crop_border, y_channel)
+    if min(ref.shape[:2]) < SSIM_WINDOW:
+        raise MetricsInputError(
+            f"SSIM needs at least {SSIM_WINDOW}×{SSIM_WINDOW} pixels after cropping, got {ref.shape[1]}×{ref.shape[0]}; "
+            "use larger images or a smaller crop_border."
+        )
+    channel_axis = -1 if ref.ndim == 3 else None
+    return float(
+        structural_similarity(
+            ref.astype(np.float64),
+            tst.astype(np.float64),
+            data_range=DATA_RANGE,
+            gaussian_weights=True,
+            sigma=SSIM_SIGMA,
+            use_sample_covariance=False,
+            channel_axis=channel_axis,
+        )
+    )
+
+
+def _check_image(image: object, name: str) -> None:
+    if not isinstance(image, np.ndarray):
+        raise MetricsInputError(f"{name} must be a numpy array, got {type(image).__name__}; use np.asarray(image).")
+    if image.dtype != np.uint8:
+        raise MetricsInputError(
+            f"{name} must be uint8 (the rounded output, 0-255), got {image.dtype}; "
+            "round and clip it first: np.clip(np.rint(x), 0, 255).astype(np.uint8)."
+        )
+    if image.ndim not in (2, 3) or min(image.shape) == 0:
+        raise MetricsInputError(f"{name} must be a non-empty H×W or H×W×C image, got shape {image.shape}.")
+
+
+def _prepared(reference: np.ndarray, test: np.ndarray, crop_border: int, y_channel: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Validate both images, crop their borders and take their luma if asked."""
+    _check_image(reference, "reference")
+    _check_image(test, "test")
+    if reference.shape != test.shape:
+        raise MetricsInputError(
+            f"The images differ in shape: reference {reference.shape}, test {test.shape}. "
+            "Crop both to the same size (e.g. mod-crop the reference to a multiple of the scale); "
+            "do not resize the reference."
+        )
+    crop = _checked_crop(crop_border, reference.shape)
+    if y_channel and (reference.ndim != 3 or reference.shape[2] != 3):
+        raise MetricsInputError(
+            f"y_channel=True needs RGB images (H×W×3), got shape {reference.shape}; pass y_channel=False."
+        )
+    if crop:
+        reference, test = reference[crop:-crop, crop:-crop], test[crop:-crop, crop:-crop]
+    if y_channel:
+        return rgb_to_y(reference), rgb_to_y(test)
+    return reference, test
+
+
+def _checked_crop(crop_border: int, shape: tuple[int, ...]) -> int:
+    if not isinstance(crop_border, numbers.Integral) or isinstance(crop_border, bool) or crop_border < 0:
+        raise MetricsInputError(f"crop_border must be a whole number >= 0, got {crop_border!r}.")
+    if 2 * crop_border >= min(shape[:2]):
+        raise MetricsInputError(
+            f"crop_border={crop_border} removes the whole {shape[1]}×{shape[0]} image "
+            f"(it crops {crop_border} pixels from every side); use a value below {min(shape[:2]) / 2:g}."
+        )
+    return int(crop_border)

@@ -1,0 +1,250 @@
+"""``bench speed``: load time, first call, steady speed, FLOP rate and memory of each model.
+
+Per model, on the central 256×256 crop of ``astronaut`` (input size; the
+output is ``scale`` times larger):
+
+* ``load_s``: building the model from its (cached, verified) files;
+* ``first_s``: the first whole-image call, which traces the model for the shape;
+* ``whole_ms``: the median of ``repeats`` later whole-image calls (wall time of
+  :meth:`Upscaler.run`: pre/post-processing included);
+* ``whole_mpx_s``: input megapixels per second at that speed;
+* ``whole_gflop`` and ``whole_gflop_s``: the convolution work of one call,
+  counted from the model's real ``Conv2D`` layers (:mod:`.flops`), and the rate;
+* the same for a tiled run (``tiled_*``) with patch size 64 and padding 4
+  (UpscalerJS's patching: every patch is 64×64 and carries context, so tiling
+  does more work than the whole image; ``tiled_gflop_s`` counts the work done);
+* ``base_rss_mib``: resident memory after importing TensorFlow, before the
+  model; ``peak_rss_mib``: the process's peak resident memory after all runs.
+
+By default every model runs in a fresh process (``spawn``), so load times are
+cold, traces are new, and peak memory is that model's alone.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import platform
+import resource
+import statistics
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pandas as pd
+
+from explorer.engine.registry import ModelSpec, get_spec
+from explorer.errors import ExplorerError
+from explorer.reports.bench.dataset import DEFAULT_SIZE, load_eval_image
+from explorer.reports.bench.quality import results_dir
+from explorer.reports.bench.tables import markdown_table, merge_results, write_text
+
+__all__ = ["SPEED_COLUMNS", "SpeedSettings", "machine_description", "measure_speed", "run_speed", "speed_markdown", "write_speed"]
+
+SPEED_COLUMNS = (
+    "model", "scale", "parameters", "size", "patch", "padding",
+    "load_s", "first_s", "whole_ms", "whole_mpx_s", "whole_gflop", "whole_gflop_s",
+    "tiled_patches", "tiled_first_s", "tiled_ms", "tiled_mpx_s", "tiled_gflop", "tiled_gflop_s",
+    "base_rss_mib", "peak_rss_mib",
+)  # fmt: skip
+"""Columns of ``speed.csv``, one row per model."""
+
+_IMAGE = "astronaut"
+_DECIMALS = {"load_s": 3, "first_s": 3, "whole_ms": 1, "whole_mpx_s": 4, "whole_gflop": 3, "whole_gflop_s": 2,
+             "tiled_first_s": 3, "tiled_ms": 1, "tiled_mpx_s": 4, "tiled_gflop": 3, "tiled_gflop_s": 2,
+             "base_rss_mib": 0, "peak_rss_mib": 0}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SpeedSettings:
+    """What ``bench speed`` measures with.
+
+    Attributes
+    ----------
+    size : int
+        Side of the square input (a central crop of ``astronaut``, at most 512).
+    patch_size, padding : int
+        Settings of the tiled runs.
+    repeats : int
+        Timed calls after each first call; their median is reported.
+    """
+
+    size: int = DEFAULT_SIZE
+    patch_size: int = 64
+    padding: int = 4
+    repeats: int = 3
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.size <= 512:
+            raise ExplorerError(f"The speed image side must be 1 to 512 (a crop of astronaut), got {self.size}.")
+        if self.repeats < 1:
+            raise ExplorerError(f"repeats must be at least 1, got {self.repeats}.")
+
+
+@dataclass(frozen=True)
+class _Runs:
+    first: float
+    steady: float
+    patches: int
+    patch_shape: tuple[int, int]
+
+
+def measure_speed(model: str, settings: SpeedSettings = SpeedSettings()) -> dict:
+    """Measure one model in this process (see the module's description of the columns).
+
+    Parameters
+    ----------
+    model : str
+        Registry id or alias.
+    settings : SpeedSettings
+        Image size, tiling and repeats.
+
+    Returns
+    -------
+    dict
+        One row with the keys :data:`SPEED_COLUMNS`.
+    """
+    from explorer.engine._tf import import_tensorflow
+    from explorer.engine.upscaler import Upscaler
+    from explorer.reports.bench.flops import conv_flops
+
+    import_tensorflow()
+    base_rss = _current_rss_mib()
+    spec = get_spec(model)
+    upscaler = Upscaler(spec)
+    image = load_eval_image(_IMAGE, settings.size)
+    whole = _runs(upscaler, image, None, None, settings.repeats)
+    tiled = _runs(upscaler, image, settings.patch_size, settings.padding, settings.repeats)
+    peak_rss = _peak_rss_mib()
+    keras_model = upscaler.model_file.keras_model  # the model that ran; None for graph models
+    count = (lambda shape: conv_flops(keras_model, *shape) / 1e9) if keras_model is not None else (lambda shape: float("nan"))
+    whole_gflop = count(whole.patch_shape)
+    tiled_gflop = count(tiled.patch_shape) * tiled.patches
+    megapixels = image.shape[0] * image.shape[1] / 1e6
+    return {
+        "model": spec.id, "scale": spec.scale, "parameters": spec.parameters,
+        "size": settings.size, "patch": settings.patch_size, "padding": settings.padding,
+        "load_s": upscaler.load_seconds, "first_s": whole.first, "whole_ms": whole.steady * 1e3,
+        "whole_mpx_s": megapixels / whole.steady, "whole_gflop": whole_gflop, "whole_gflop_s": whole_gflop / whole.steady,
+        "tiled_patches": tiled.patches, "tiled_first_s": tiled.first, "tiled_ms": tiled.steady * 1e3,
+        "tiled_mpx_s": megapixels / tiled.steady, "tiled_gflop": tiled_gflop, "tiled_gflop_s": tiled_gflop / tiled.steady,
+        "base_rss_mib": base_rss, "peak_rss_mib": peak_rss,
+    }  # fmt: skip
+
+
+def _runs(upscaler, image, patch_size: int | None, padding: int | None, repeats: int) -> _Runs:
+    first = upscaler.run(image, patch_size=patch_size, padding=padding).report
+    steady = [upscaler.run(image, patch_size=patch_size, padding=padding).report.total_seconds for _ in range(repeats)]
+    shape = first.plan.patch_shape if first.plan is not None else image.shape[:2]
+    return _Runs(first.total_seconds, statistics.median(steady), first.patches, tuple(shape))
+
+
+def _current_rss_mib() -> float:
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return float("nan")
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _peak_rss_mib() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / 2**20  # KiB on Linux, bytes on macOS
+
+
+def run_speed(
+    models: Sequence[ModelSpec],
+    settings: SpeedSettings = SpeedSettings(),
+    *,
+    isolate: bool = True,
+    progress: bool = True,
+    status: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Measure every model (one fresh process each unless ``isolate`` is False).
+
+    A model whose process dies (out of memory, say) is reported through
+    ``status`` and left out of the table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model, columns :data:`SPEED_COLUMNS`.
+    """
+    from tqdm import tqdm
+
+    rows = []
+    for spec in tqdm(models, desc="Speed", unit="model", file=sys.stderr, disable=not progress):
+        try:
+            rows.append(_measure_isolated(spec.id, settings) if isolate else measure_speed(spec.id, settings))
+        except BrokenProcessPool:
+            if status:
+                status(f"{spec.id}: the measuring process died (out of memory?); left out.")
+    return pd.DataFrame(rows, columns=list(SPEED_COLUMNS)).round(_DECIMALS)
+
+
+def _measure_isolated(model: str, settings: SpeedSettings) -> dict:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(measure_speed, model, settings).result()
+
+
+def machine_description() -> str:
+    """One line naming the CPU, the cores this process may use, and TensorFlow's version."""
+    from explorer.engine._tf import import_tensorflow
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{cpu}, {cores} cores available, TensorFlow {import_tensorflow().__version__} on CPU, Python {platform.python_version()}"
+
+
+_SPEED_FORMATS = {"load_s": ".2f", "first_s": ".2f", "whole_ms": ".0f", "whole_mpx_s": ".3f", "whole_gflop": ".1f",
+                  "whole_gflop_s": ".1f", "tiled_first_s": ".2f", "tiled_ms": ".0f", "tiled_mpx_s": ".3f",
+                  "tiled_gflop_s": ".1f", "peak_rss_mib": ".0f", "parameters": ","}  # fmt: skip
+
+
+def speed_markdown(frame: pd.DataFrame, machine: str) -> str:
+    """The ``speed.md`` report."""
+    sizes = ", ".join(f"{s}×{s}" for s in sorted(frame["size"].unique()))
+    tiling = ", ".join(f"{p}/{q}" for p, q in sorted(set(zip(frame["patch"], frame["padding"]))))
+    shown = frame.drop(columns=["size", "patch", "padding", "tiled_gflop", "base_rss_mib"])
+    return "\n".join(
+        [
+            "# Speed benchmark",
+            "",
+            "Generated by `python -m explorer bench speed` (do not edit; rerun it). Input: the central "
+            f"{sizes} crop of scikit-image's `astronaut`; tiled runs use patch size/padding {tiling}. Every model in "
+            "a fresh process. `first_s`: first call, tracing included; `*_ms`: median of later calls; `mpx_s`: "
+            "input megapixels per second; `gflop`: convolution work of one call, counted from the model's Conv2D "
+            "layers (2·k·k·C_in·C_out·H·W each); `peak_rss_mib`: the process's peak resident memory (TensorFlow "
+            "included). Raw rows: [speed.csv](speed.csv).",
+            "",
+            f"Machine: {machine}.",
+            "",
+            markdown_table(shown, _SPEED_FORMATS),
+            "",
+        ]
+    )
+
+
+def write_speed(frame: pd.DataFrame, directory: Path | None = None, machine: str | None = None) -> pd.DataFrame:
+    """Merge new rows into ``speed.csv`` (by model, same settings only) and rewrite ``speed.md``."""
+    directory = directory or results_dir()
+    csv_path = directory / "speed.csv"
+    merged = merge_results(frame, csv_path, ("model",), same=("size", "patch", "padding"))
+    merged = merged.sort_values("model", ignore_index=True)
+    write_text(csv_path, merged.to_csv(index=False, lineterminator="\n"))
+    write_text(directory / "speed.md", speed_markdown(merged, machine or machine_description()))
+    return merged

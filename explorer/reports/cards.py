@@ -1,0 +1,380 @@
+"""Write measured results into the model cards: ``python -m explorer cards``.
+
+The cards in ``model_cards/`` are Hugging Face model cards. Their measured
+parts are generated from the benchmark results (``model_cards/results/*.csv``)
+and never typed by hand:
+
+* the front matter's ``model-index``: PSNR and SSIM (Y and RGB) per variant,
+  the mean over the evaluation set, in Hugging Face's format;
+* regions of the body between ``<!-- BEGIN GENERATED: name -->`` and
+  ``<!-- END GENERATED: name -->``: ``variants`` (the spec table, from the
+  front matter), ``quality``, ``speed`` and ``samples``.
+
+Everything else (the rest of the front matter, hand-written prose) is kept
+byte for byte. A card without the markers of ``quality``, ``speed`` or
+``samples`` gets that region appended at its end when there are results for
+it; the ``variants`` table is written only where its markers are.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import pandas as pd
+import yaml
+
+from explorer.engine.registry import ModelSpec, cards_dir, read_card
+from explorer.errors import ModelFormatError
+from explorer.reports.bench.quality import (
+    SAMPLE,
+    image_order,
+    sample_name,
+    shared_sample_name,
+    summarise,
+)
+from explorer.reports.bench.tables import markdown_table, write_text
+
+__all__ = [
+    "SECTIONS",
+    "CardResults",
+    "load_results",
+    "model_index",
+    "render_card",
+    "update_cards",
+]
+
+SECTIONS = ("variants", "quality", "speed", "samples")
+"""The generated body regions, in the order they are appended to a card that lacks them."""
+
+DATASET_TYPE = "skimage-photographs"
+"""``model-index`` dataset type of the evaluation set (colour photographs from scikit-image)."""
+
+_FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.S)
+# The block runs to the next top-level key (its list items may start at column 0 with "-").
+_MODEL_INDEX_BLOCK = re.compile(r"^model-index:.*?(?=^[^\s#-]|\Z)", re.S | re.M)
+_SAMPLE_WIDTH = 144
+_ARCHITECTURES = {"rdn": "RDN", "rrdn": "RRDN"}
+
+
+def _begin(name: str) -> str:
+    return f"<!-- BEGIN GENERATED: {name} -->"
+
+
+def _end(name: str) -> str:
+    return f"<!-- END GENERATED: {name} -->"
+
+
+@dataclass(frozen=True)
+class CardResults:
+    """The benchmark results the cards are generated from.
+
+    Attributes
+    ----------
+    quality : pandas.DataFrame
+        Rows of ``quality.csv`` (empty if there is none).
+    speed : pandas.DataFrame
+        Rows of ``speed.csv`` (empty if there is none).
+    samples : pathlib.Path
+        Folder of the sample crops.
+    """
+
+    quality: pd.DataFrame
+    speed: pd.DataFrame
+    samples: Path
+
+
+def load_results(results: Path | None = None, samples: Path | None = None) -> CardResults:
+    """Read ``quality.csv`` and ``speed.csv`` (missing files give empty tables).
+
+    Parameters
+    ----------
+    results : pathlib.Path, optional
+        The results folder (default ``model_cards/results``).
+    samples : pathlib.Path, optional
+        The sample crops folder (default ``model_cards/samples``).
+    """
+    results = results or cards_dir() / "results"
+    samples = samples or cards_dir() / "samples"
+    frames = [pd.read_csv(results / name) if (results / name).exists() else pd.DataFrame() for name in ("quality.csv", "speed.csv")]
+    return CardResults(quality=frames[0], speed=frames[1], samples=samples)
+
+
+def model_index(specs: Sequence[ModelSpec], quality: pd.DataFrame) -> list[dict[str, Any]]:
+    """Hugging Face ``model-index`` entries for the variants that have quality results.
+
+    Each entry holds the mean PSNR (dB, 2 decimals) and SSIM (4 decimals), on
+    Y and on RGB, over the evaluation images at the variant's scale.
+    """
+    if quality.empty:
+        return []
+    entries = []
+    for spec in specs:
+        rows = quality[quality["method"] == spec.id]
+        if rows.empty:
+            continue
+        crops = "/".join(f"{c}×{c}" for c in sorted(rows["crop"].unique()))
+        dataset = f"scikit-image colour photographs ({rows['image'].nunique()} images, central {crops} crops)"
+        metrics = [
+            _metric("psnr", rows["psnr_y"].mean(), 2, "PSNR (Y, BT.601)"),
+            _metric("ssim", rows["ssim_y"].mean(), 4, "SSIM (Y, BT.601)"),
+            _metric("psnr", rows["psnr_rgb"].mean(), 2, "PSNR (RGB)"),
+            _metric("ssim", rows["ssim_rgb"].mean(), 4, "SSIM (RGB)"),
+        ]
+        task = {"type": "image-to-image", "name": f"Image super-resolution ({spec.scale}x)"}
+        entries.append(
+            {"name": spec.id, "results": [{"task": task, "dataset": {"name": dataset, "type": DATASET_TYPE}, "metrics": metrics}]}
+        )
+    return entries
+
+
+def _metric(kind: str, value: float, decimals: int, name: str) -> dict[str, Any]:
+    return {"type": kind, "value": round(float(value), decimals), "name": name}
+
+
+def render_card(text: str, specs: Sequence[ModelSpec], results: CardResults, *, source: str = "card") -> str:
+    """Return a card's text with its generated parts rewritten from ``results``.
+
+    Parameters
+    ----------
+    text : str
+        The card as it is.
+    specs : sequence of ModelSpec
+        Its variants (read from the same text).
+    results : CardResults
+        Benchmark results.
+    source : str
+        Name used in error messages.
+
+    Returns
+    -------
+    str
+        The new text; equal to ``text`` when nothing changed.
+    """
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        raise ModelFormatError(f"{source}: a model card must start with '---' YAML front matter ending in a '---' line.")
+    front, body = match.group(1), text[match.end() :]
+    index = model_index(specs, results.quality)
+    if index:
+        front = _with_model_index(front, index)
+    for name in SECTIONS:
+        body = _with_section(body, name, _SECTION_BUILDERS[name](specs, results), append=name != "variants")
+    return f"---\n{front}---\n{body}"
+
+
+def _with_model_index(front: str, index: list[dict[str, Any]]) -> str:
+    block = yaml.safe_dump({"model-index": index}, sort_keys=False, allow_unicode=True, width=1000)
+    if _MODEL_INDEX_BLOCK.search(front):
+        return _MODEL_INDEX_BLOCK.sub(lambda _: block, front, count=1)
+    package = re.search(r"^package:", front, re.M)
+    cut = package.start() if package else len(front)
+    return front[:cut] + block + front[cut:]
+
+
+def _with_section(body: str, name: str, content: str | None, *, append: bool) -> str:
+    """Replace the region ``name``; without its markers, append it if ``append`` and there is content."""
+    begin, end = _begin(name), _end(name)
+    has_markers = begin in body and end in body
+    if not has_markers and (content is None or not append):
+        return body
+    if content is None:
+        content = _not_measured(name)
+    region = f"{begin}\n{content.strip()}\n{end}"
+    if has_markers:
+        start, stop = body.index(begin), body.index(end) + len(end)
+        if stop < start:
+            raise ModelFormatError(f"The '{name}' generated region ends before it begins; fix its markers.")
+        return body[:start] + region + body[stop:]
+    return body.rstrip("\n") + "\n\n" + region + "\n"
+
+
+def _not_measured(name: str) -> str:
+    command = "bench speed" if name == "speed" else "bench quality"
+    return f"Not measured yet: run `python -m explorer {command}`, then `python -m explorer cards`."
+
+
+def _variants_section(specs: Sequence[ModelSpec], results: CardResults) -> str:  # noqa: ARG001
+    rows = []
+    for spec in specs:
+        config = spec.config
+        rows.append(
+            {
+                "variant": f"`{spec.id}`",
+                "scale": f"{spec.scale}x",
+                "architecture": _ARCHITECTURES.get(spec.architecture or "", spec.architecture or "–"),
+                **{key: config.get(key, math.nan) for key in ("C", "D", "G", "G0", "T")},
+                "parameters": f"{spec.parameters:,}",
+                "size": f"{spec.size_bytes / 1e6:.2f} MB",
+                "weights": spec.quantization or "float32",
+                "input range": f"[0, {spec.input_range[1]:g}]",
+                "training data": spec.dataset or "–",
+                "platforms": ", ".join(spec.platforms),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    return markdown_table(frame, dict.fromkeys(("C", "D", "G", "G0", "T"), ".0f"))
+
+
+def _quality_section(specs: Sequence[ModelSpec], results: CardResults) -> str | None:
+    quality = results.quality
+    ids = [spec.id for spec in specs]
+    if quality.empty or not quality["method"].isin(ids).any():
+        return None
+    summary = summarise(quality).set_index(["scale", "method"])
+    table, per_image = [], []
+    for spec in specs:
+        if (spec.scale, spec.id) not in summary.index:
+            continue
+        own, bicubic = summary.loc[(spec.scale, spec.id)], summary.loc[(spec.scale, "bicubic")]
+        table.append(
+            {
+                "variant": f"`{spec.id}`",
+                "PSNR-Y": own["psnr_y"],
+                "SSIM-Y": own["ssim_y"],
+                "PSNR-RGB": own["psnr_rgb"],
+                "SSIM-RGB": own["ssim_rgb"],
+                "bicubic PSNR-Y": bicubic["psnr_y"],
+                "bicubic SSIM-Y": bicubic["ssim_y"],
+                "Δ PSNR-Y": own["delta_psnr_y"],
+                "beats bicubic": f"{int(own['beats_bicubic'])} of {int(own['images'])}",
+            }
+        )
+        per_image.append(_per_image_row(quality, spec))
+    images = ", ".join(image_order(quality["image"]))
+    crops = "/".join(f"{c}×{c}" for c in sorted(quality["crop"].unique()))
+    formats = {"PSNR-Y": ".2f", "SSIM-Y": ".4f", "PSNR-RGB": ".2f", "SSIM-RGB": ".4f", "bicubic PSNR-Y": ".2f", "bicubic SSIM-Y": ".4f", "Δ PSNR-Y": "+.2f"}
+    return "\n".join(
+        [
+            f"Reference mode on colour photographs from scikit-image ({images}; central {crops} crops): each is "
+            "downscaled by the variant's scale with Pillow's antialiased bicubic, upscaled again, and compared with "
+            "the original: PSNR (dB) and SSIM on the BT.601 luma (Y) and on RGB, with `scale` pixels cropped from "
+            "each side; mean over the images. Bicubic is Pillow's, at the same scale. Generated from "
+            "[results/quality.csv](results/quality.csv) by `python -m explorer cards`; all methods: "
+            "[results/quality.md](results/quality.md).",
+            "",
+            markdown_table(pd.DataFrame(table), formats),
+            "",
+            "PSNR-Y per image (dB), this variant / bicubic:",
+            "",
+            markdown_table(pd.DataFrame(per_image)),
+        ]
+    )
+
+
+def _per_image_row(quality: pd.DataFrame, spec: ModelSpec) -> dict[str, str]:
+    at_scale = quality[quality["scale"] == spec.scale]
+    own = at_scale[at_scale["method"] == spec.id].set_index("image")["psnr_y"]
+    bicubic = at_scale[at_scale["method"] == "bicubic"].set_index("image")["psnr_y"]
+    return {"variant": f"`{spec.short_id}`", **{image: f"{own[image]:.2f} / {bicubic[image]:.2f}" for image in image_order(own.index)}}
+
+
+def _speed_section(specs: Sequence[ModelSpec], results: CardResults) -> str | None:
+    speed = results.speed
+    if speed.empty:
+        return None
+    ids = [spec.id for spec in specs if spec.id in set(speed["model"])]
+    if not ids:
+        return None
+    rows = speed.set_index("model").loc[ids].reset_index()  # in the card's variant order
+    size, patch, padding = (int(rows[c].iloc[0]) for c in ("size", "patch", "padding"))
+    shown = pd.DataFrame(
+        {
+            "variant": [f"`{m}`" for m in rows["model"]],
+            "load (s)": rows["load_s"].to_numpy(),
+            "first call (s)": rows["first_s"].to_numpy(),
+            f"{size}² (ms)": rows["whole_ms"].to_numpy(),
+            "Mpx/s": rows["whole_mpx_s"].to_numpy(),
+            "GFLOP": rows["whole_gflop"].to_numpy(),
+            "GFLOP/s": rows["whole_gflop_s"].to_numpy(),
+            f"tiled {patch}/{padding} (ms)": rows["tiled_ms"].to_numpy(),
+            "tiled Mpx/s": rows["tiled_mpx_s"].to_numpy(),
+            "peak RSS (MiB)": rows["peak_rss_mib"].to_numpy(),
+        }
+    )
+    formats = {"load (s)": ".2f", "first call (s)": ".2f", f"{size}² (ms)": ".0f", "Mpx/s": ".3f", "GFLOP": ".1f", "GFLOP/s": ".1f",
+               f"tiled {patch}/{padding} (ms)": ".0f", "tiled Mpx/s": ".3f", "peak RSS (MiB)": ".0f"}  # fmt: skip
+    return "\n".join(
+        [
+            f"On a {size}×{size} input (a crop of scikit-image's `astronaut`), each variant in a fresh process, on CPU: "
+            "load time, first call (tracing included), median of later calls, input megapixels per second, the "
+            "convolution work counted from the model's layers and its rate, the same tiled with UpscalerJS's "
+            f"patch size {patch} and padding {padding}, and the process's peak memory (TensorFlow included). The "
+            "machine is named in [results/speed.md](results/speed.md). Generated from "
+            "[results/speed.csv](results/speed.csv) by `python -m explorer cards`.",
+            "",
+            markdown_table(shown, formats),
+        ]
+    )
+
+
+def _samples_section(specs: Sequence[ModelSpec], results: CardResults) -> str | None:
+    rows = []
+    for spec in specs:
+        files = [shared_sample_name("input", spec.scale), shared_sample_name("bicubic", spec.scale), sample_name(spec),
+                 shared_sample_name("reference", spec.scale)]  # fmt: skip
+        if all((results.samples / name).is_file() for name in files):
+            cells = [_image_cell(name, alt) for name, alt in zip(files, ("input", "bicubic", spec.short_id, "reference"))]
+            rows.append({"variant": f"`{spec.short_id}`", "input (low resolution)": cells[0], "bicubic": cells[1],
+                         "this variant": cells[2], "original": cells[3]})  # fmt: skip
+    if not rows:
+        return None
+    return "\n".join(
+        [
+            f"A {SAMPLE.side}×{SAMPLE.side} detail of `{SAMPLE.image}` (scikit-image, CC0) from the quality "
+            "benchmark: the downscaled input, bicubic, this variant, and the original, all shown at the same size "
+            "(the input enlarged with nearest neighbour by the browser).",
+            "",
+            markdown_table(pd.DataFrame(rows)),
+        ]
+    )
+
+
+def _image_cell(name: str, alt: str) -> str:
+    return f'<img src="samples/{name}" alt="{alt}" width="{_SAMPLE_WIDTH}" style="image-rendering: pixelated">'
+
+
+_SECTION_BUILDERS: dict[str, Callable[[Sequence[ModelSpec], CardResults], str | None]] = {
+    "variants": _variants_section,
+    "quality": _quality_section,
+    "speed": _speed_section,
+    "samples": _samples_section,
+}
+
+
+def update_cards(
+    directory: Path | None = None,
+    results: CardResults | None = None,
+    *,
+    check: bool = False,
+) -> list[Path]:
+    """Rewrite the generated parts of every card in ``directory``.
+
+    Parameters
+    ----------
+    directory : pathlib.Path, optional
+        The cards folder (default: the registry's).
+    results : CardResults, optional
+        Default: :func:`load_results` beside the cards (``results/``, ``samples/``).
+    check : bool, default False
+        Write nothing; only report which cards are out of date.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The cards that changed (or, with ``check``, would change).
+    """
+    directory = directory or cards_dir()
+    results = results or load_results(directory / "results", directory / "samples")
+    changed = []
+    for card in sorted(directory.glob("*.md")):
+        text = card.read_text(encoding="utf-8")
+        new = render_card(text, read_card(card), results, source=str(card))
+        if new != text:
+            changed.append(card)
+            if not check:
+                write_text(card, new)
+    return changed

@@ -1,0 +1,154 @@
+"""Model cards: Hugging Face form, and measured parts that match the committed results."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from explorer.cli import main
+from explorer.engine.registry import cards_dir, read_card
+from explorer.reports.cards import (
+    SECTIONS,
+    load_results,
+    model_index,
+    render_card,
+    update_cards,
+)
+
+CARDS = sorted(cards_dir().glob("*.md"))
+RESULTS = cards_dir() / "results"
+
+
+def front_matter(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    match = re.match(r"\A---\n(.*?\n)---\n", text, re.S)
+    assert match, f"{path.name}: no front matter"
+    return yaml.safe_load(match.group(1))
+
+
+@pytest.fixture(scope="module")
+def quality() -> pd.DataFrame:
+    return pd.read_csv(RESULTS / "quality.csv")
+
+
+@pytest.mark.parametrize("card", CARDS, ids=[c.stem for c in CARDS])
+def test_card_is_a_valid_hugging_face_model_card(card):
+    data = front_matter(card)
+    assert read_card(card)  # the registry reads it
+    assert isinstance(data["license"], str) and data["license"]
+    assert data["pipeline_tag"] == "image-to-image"
+    assert isinstance(data["tags"], list) and data["tags"] and all(isinstance(t, str) for t in data["tags"])
+    assert isinstance(data["datasets"], list) and all(isinstance(d, str) for d in data["datasets"])
+    for entry in data.get("model-index", []):
+        assert set(entry) == {"name", "results"} and entry["results"]
+        for result in entry["results"]:
+            assert result["task"]["type"] == "image-to-image" and result["task"]["name"]
+            assert isinstance(result["dataset"]["name"], str) and isinstance(result["dataset"]["type"], str)
+            for metric in result["metrics"]:
+                assert metric["type"] in ("psnr", "ssim") and isinstance(metric["name"], str)
+                assert isinstance(metric["value"], float) and metric["value"] > 0
+
+
+UPSCALING_CARDS = [card for card in CARDS if any(spec.task == "upscaling" for spec in read_card(card))]
+
+
+@pytest.mark.parametrize("card", UPSCALING_CARDS, ids=[c.stem for c in UPSCALING_CARDS])
+def test_model_index_matches_the_committed_results(card, quality):
+    entries = {entry["name"]: entry for entry in front_matter(card).get("model-index", [])}
+    measured = [spec for spec in read_card(card) if spec.id in set(quality["method"])]
+    assert set(entries) == {spec.id for spec in measured}
+    for spec in measured:
+        rows = quality[(quality["method"] == spec.id) & (quality["scale"] == spec.scale)]
+        assert len(rows) == rows["image"].nunique() >= 5
+        metrics = entries[spec.id]["results"][0]["metrics"]
+        expected = [
+            ("psnr", round(rows["psnr_y"].mean(), 2)),
+            ("ssim", round(rows["ssim_y"].mean(), 4)),
+            ("psnr", round(rows["psnr_rgb"].mean(), 2)),
+            ("ssim", round(rows["ssim_rgb"].mean(), 4)),
+        ]
+        assert [(m["type"], m["value"]) for m in metrics] == expected, spec.id
+
+
+def test_every_upscaling_model_is_measured_at_scales_2_and_4(quality):
+    for spec in (s for card in CARDS for s in read_card(card)):
+        if spec.task == "upscaling" and spec.scale in (2, 4):
+            assert spec.id in set(quality["method"]), spec.id
+
+
+def test_generated_parts_are_up_to_date():
+    assert update_cards(check=True) == []
+
+
+def test_cards_show_quality_speed_and_samples_that_exist():
+    assert len(UPSCALING_CARDS) >= 6
+    for card in UPSCALING_CARDS:
+        text = card.read_text(encoding="utf-8")
+        for name in SECTIONS:
+            assert f"<!-- BEGIN GENERATED: {name} -->" in text, (card.name, name)
+        for sample in re.findall(r'src="(samples/[^"]+)"', text):
+            path = cards_dir() / sample
+            assert path.is_file() and path.stat().st_size < 20_000, sample
+
+
+HAND_WRITTEN = "Hand-written prose, kept as it is.\n"
+
+
+@pytest.fixture()
+def card_copy(tmp_path) -> Path:
+    """esrgan-slim's card with its generated parts and model-index removed, plus prose around a marker pair."""
+    text = (cards_dir() / "esrgan-slim.md").read_text(encoding="utf-8")
+    text = re.sub(r"^model-index:.*?(?=^package:)", "", text, count=1, flags=re.S | re.M)
+    text = re.sub(r"<!-- BEGIN GENERATED: (\w+) -->.*?<!-- END GENERATED: \1 -->\n?", "", text, flags=re.S)
+    text += f"\n{HAND_WRITTEN}\n<!-- BEGIN GENERATED: variants -->\nstale\n<!-- END GENERATED: variants -->\n\nAfter.\n"
+    (tmp_path / "results").mkdir()
+    path = tmp_path / "esrgan-slim.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_render_keeps_prose_and_the_registry_data_and_is_idempotent(card_copy):
+    results = load_results(RESULTS, cards_dir() / "samples")
+    text = card_copy.read_text(encoding="utf-8")
+    specs = read_card(card_copy)
+    new = render_card(text, specs, results)
+    assert HAND_WRITTEN in new and new.rstrip().endswith("<!-- END GENERATED: samples -->")
+    assert "stale" not in new and "\nAfter.\n" in new
+    for name in ("quality", "speed", "samples"):  # appended: there are results for them
+        assert new.count(f"<!-- BEGIN GENERATED: {name} -->") == 1
+    card_copy.write_text(new, encoding="utf-8")
+    assert read_card(card_copy) == specs  # package and variants untouched
+    data = front_matter(card_copy)
+    assert [entry["name"] for entry in data["model-index"]] == [s.id for s in specs if s.id in set(results.quality["method"])]
+    assert list(data).index("model-index") < list(data).index("package")
+    assert render_card(new, specs, results) == new
+
+
+def test_a_card_without_results_gets_no_measurements(card_copy):
+    empty = load_results(card_copy.parent / "results", card_copy.parent / "samples")
+    text = card_copy.read_text(encoding="utf-8")
+    new = render_card(text, read_card(card_copy), empty)
+    card_copy.write_text(new, encoding="utf-8")
+    assert "model-index" not in front_matter(card_copy) and "GENERATED: quality" not in new
+    assert "| `@upscalerjs/esrgan-slim/2x` | 2x | RDN |" in new  # only the variants region (from the front matter)
+
+
+def test_model_index_needs_results():
+    specs = read_card(cards_dir() / "esrgan-slim.md")
+    assert model_index(specs, pd.DataFrame()) == []
+
+
+def test_cards_cli_check_and_update(card_copy, capsys):
+    directory = card_copy.parent
+    shutil.copytree(RESULTS, directory / "results", dirs_exist_ok=True)
+    shutil.copytree(cards_dir() / "samples", directory / "samples")
+    assert main(["cards", "--check", "--dir", str(directory)]) == 1
+    assert "esrgan-slim.md: out of date" in capsys.readouterr().out
+    assert main(["cards", "--dir", str(directory)]) == 0
+    assert main(["cards", "--check", "--dir", str(directory)]) == 0
+    assert "up to date" in capsys.readouterr().out
