@@ -5,7 +5,9 @@ parts are generated from the benchmark results (``model_cards/results/*.csv``)
 and never typed by hand:
 
 * the front matter's ``model-index``: PSNR and SSIM (Y and RGB) per variant,
-  the mean over the evaluation set, in Hugging Face's format;
+  the mean over the evaluation set, in Hugging Face's format (see
+  :func:`model_index`), and its ``datasets``: the Hugging Face Hub ids of
+  the variants' training sets, where the Hub has one (:data:`HUB_DATASETS`);
 * regions of the body between ``<!-- BEGIN GENERATED: name -->`` and
   ``<!-- END GENERATED: name -->``: ``variants`` (the spec table, from the
   front matter), ``quality``, ``speed`` and ``samples``.
@@ -39,8 +41,10 @@ from explorer.reports.bench.quality import (
 from explorer.reports.bench.tables import markdown_table, write_text
 
 __all__ = [
+    "HUB_DATASETS",
     "SECTIONS",
     "CardResults",
+    "hub_datasets",
     "load_results",
     "model_index",
     "render_card",
@@ -53,9 +57,18 @@ SECTIONS = ("variants", "quality", "speed", "samples")
 DATASET_TYPE = "skimage-photographs"
 """``model-index`` dataset type of the evaluation set (colour photographs from scikit-image)."""
 
+HUB_DATASETS = {"div2k": "eugenesiow/Div2k"}
+"""Training sets named in the cards (a variant's ``dataset``) that have a Hugging Face Hub dataset id.
+
+The others (the MAXIM sets: GoPro, SIDD, Rain13k, RESIDE, LOL, FiveK) have
+no canonical Hub copy; they stay in each variant's ``dataset`` and the
+variants table, out of the Hub's ``datasets`` list.
+"""
+
 _FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.S)
 # The block runs to the next top-level key (its list items may start at column 0 with "-").
 _MODEL_INDEX_BLOCK = re.compile(r"^model-index:.*?(?=^[^\s#-]|\Z)", re.S | re.M)
+_DATASETS_BLOCK = re.compile(r"^datasets:.*?(?=^[^\s#-]|\Z)", re.S | re.M)
 _SAMPLE_WIDTH = 144
 _ARCHITECTURES = {"rdn": "RDN", "rrdn": "RRDN"}
 
@@ -104,16 +117,23 @@ def load_results(results: Path | None = None, samples: Path | None = None) -> Ca
 
 
 def model_index(specs: Sequence[ModelSpec], quality: pd.DataFrame) -> list[dict[str, Any]]:
-    """Hugging Face ``model-index`` entries for the variants that have quality results.
+    """Hugging Face ``model-index`` of one card: one entry, one result per measured variant.
 
-    Each entry holds the mean PSNR (dB, 2 decimals) and SSIM (4 decimals), on
-    Y and on RGB, over the evaluation images at the variant's scale.
+    The entry is named after the package (the card's repository). Hugging
+    Face's tooling (``huggingface_hub``'s ``ModelCard``) keeps only one entry
+    name and merges results that share task and dataset (type, config,
+    split), so each variant's result carries the variant in its task name
+    and as its ``dataset.config``: every variant's numbers survive a
+    ``ModelCard.load(...).save(...)`` round trip, and say whose they are.
+
+    Each result holds the mean PSNR (dB, 2 decimals) and SSIM (4 decimals),
+    on Y and on RGB, over the evaluation images at the variant's scale.
     """
-    if quality.empty:
+    if quality.empty or not specs:
         return []
-    entries = []
+    results = []
     for spec in specs:
-        rows = quality[quality["method"] == spec.id]
+        rows = quality[(quality["method"] == spec.id) & (quality["scale"] == spec.scale)]
         if rows.empty:
             continue
         crops = "/".join(f"{c}×{c}" for c in sorted(rows["crop"].unique()))
@@ -124,11 +144,17 @@ def model_index(specs: Sequence[ModelSpec], quality: pd.DataFrame) -> list[dict[
             _metric("psnr", rows["psnr_rgb"].mean(), 2, "PSNR (RGB)"),
             _metric("ssim", rows["ssim_rgb"].mean(), 4, "SSIM (RGB)"),
         ]
-        task = {"type": "image-to-image", "name": f"Image super-resolution ({spec.scale}x)"}
-        entries.append(
-            {"name": spec.id, "results": [{"task": task, "dataset": {"name": dataset, "type": DATASET_TYPE}, "metrics": metrics}]}
-        )
-    return entries
+        what = f"super-resolution {spec.scale}x" if spec.task == "upscaling" else spec.task
+        task = {"type": "image-to-image", "name": f"Image {what}: {spec.short_id}"}
+        dataset = {"name": dataset, "type": DATASET_TYPE, "config": spec.short_id}
+        results.append({"task": task, "dataset": dataset, "metrics": metrics})
+    return [{"name": specs[0].package, "results": results}] if results else []
+
+
+def hub_datasets(specs: Sequence[ModelSpec]) -> list[str]:
+    """The Hub dataset ids of the variants' training sets (:data:`HUB_DATASETS`), in variant order."""
+    names = (HUB_DATASETS.get((spec.dataset or "").lower()) for spec in specs)
+    return list(dict.fromkeys(name for name in names if name))
 
 
 def _metric(kind: str, value: float, decimals: int, name: str) -> dict[str, Any]:
@@ -161,6 +187,7 @@ def render_card(text: str, specs: Sequence[ModelSpec], results: CardResults, *, 
     index = model_index(specs, results.quality)
     if index:
         front = _with_model_index(front, index)
+    front = _with_datasets(front, hub_datasets(specs))
     for name in SECTIONS:
         body = _with_section(body, name, _SECTION_BUILDERS[name](specs, results), append=name != "variants")
     return f"---\n{front}---\n{body}"
@@ -173,6 +200,13 @@ def _with_model_index(front: str, index: list[dict[str, Any]]) -> str:
     package = re.search(r"^package:", front, re.M)
     cut = package.start() if package else len(front)
     return front[:cut] + block + front[cut:]
+
+
+def _with_datasets(front: str, datasets: list[str]) -> str:
+    block = yaml.safe_dump({"datasets": datasets}, default_flow_style=False)
+    if _DATASETS_BLOCK.search(front):
+        return _DATASETS_BLOCK.sub(lambda _: block, front, count=1)
+    return front + block
 
 
 def _with_section(body: str, name: str, content: str | None, *, append: bool) -> str:

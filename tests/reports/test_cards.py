@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +14,9 @@ import yaml
 from explorer.cli import main
 from explorer.engine.registry import cards_dir, read_card
 from explorer.reports.cards import (
+    HUB_DATASETS,
     SECTIONS,
+    hub_datasets,
     load_results,
     model_index,
     render_card,
@@ -57,22 +60,62 @@ def test_card_is_a_valid_hugging_face_model_card(card):
 UPSCALING_CARDS = [card for card in CARDS if any(spec.task == "upscaling" for spec in read_card(card))]
 
 
+def variant_results(model_index: list[dict]) -> dict[str, list[tuple[str, str, float]]]:
+    """Each variant's metrics, found by its ``dataset.config``, as (type, name, value)."""
+    found: dict[str, list] = {}
+    for entry in model_index:
+        for result in entry["results"]:
+            variant = result["dataset"]["config"]
+            assert variant in result["task"]["name"]
+            found.setdefault(variant, []).extend((m["type"], m["name"], m["value"]) for m in result["metrics"])
+    return found
+
+
 @pytest.mark.parametrize("card", UPSCALING_CARDS, ids=[c.stem for c in UPSCALING_CARDS])
 def test_model_index_matches_the_committed_results(card, quality):
-    entries = {entry["name"]: entry for entry in front_matter(card).get("model-index", [])}
-    measured = [spec for spec in read_card(card) if spec.id in set(quality["method"])]
-    assert set(entries) == {spec.id for spec in measured}
+    index = front_matter(card).get("model-index", [])
+    specs = read_card(card)
+    assert [entry["name"] for entry in index] == [specs[0].package]
+    measured = [spec for spec in specs if spec.id in set(quality["method"])]
+    found = variant_results(index)
+    assert set(found) == {spec.short_id for spec in measured}
     for spec in measured:
         rows = quality[(quality["method"] == spec.id) & (quality["scale"] == spec.scale)]
         assert len(rows) == rows["image"].nunique() >= 5
-        metrics = entries[spec.id]["results"][0]["metrics"]
         expected = [
             ("psnr", round(rows["psnr_y"].mean(), 2)),
             ("ssim", round(rows["ssim_y"].mean(), 4)),
             ("psnr", round(rows["psnr_rgb"].mean(), 2)),
             ("ssim", round(rows["ssim_rgb"].mean(), 4)),
         ]
-        assert [(m["type"], m["value"]) for m in metrics] == expected, spec.id
+        assert [(kind, value) for kind, _, value in found[spec.short_id]] == expected, spec.id
+
+
+@pytest.mark.parametrize("card", CARDS, ids=[c.stem for c in CARDS])
+def test_card_survives_a_hugging_face_round_trip(card, tmp_path):
+    """The Hub's own tooling rewrites the model-index (one name, results merged by task and dataset):
+    after ``ModelCard.load(...).save(...)`` every variant still has its own results, the registry
+    still reads the card, and parsing raised no warning."""
+    huggingface_hub = pytest.importorskip("huggingface_hub")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = huggingface_hub.ModelCard.load(card)
+    saved = tmp_path / card.name
+    loaded.save(saved)
+    before, after = front_matter(card), front_matter(saved)
+    assert variant_results(after.get("model-index", [])) == variant_results(before.get("model-index", []))
+    assert after["datasets"] == before["datasets"]
+    assert read_card(saved) == read_card(card)
+
+
+@pytest.mark.parametrize("card", CARDS, ids=[c.stem for c in CARDS])
+def test_datasets_are_hub_ids_of_the_training_sets(card):
+    specs = read_card(card)
+    datasets = front_matter(card)["datasets"]
+    assert datasets == hub_datasets(specs)
+    assert all(re.fullmatch(r"[\w.-]+/[\w.-]+", name) for name in datasets)
+    trained_on = {(spec.dataset or "").lower() for spec in specs}
+    assert set(datasets) == {HUB_DATASETS[name] for name in trained_on if name in HUB_DATASETS}
 
 
 def test_every_upscaling_model_is_measured_at_scales_2_and_4(quality):
@@ -124,7 +167,9 @@ def test_render_keeps_prose_and_the_registry_data_and_is_idempotent(card_copy):
     card_copy.write_text(new, encoding="utf-8")
     assert read_card(card_copy) == specs  # package and variants untouched
     data = front_matter(card_copy)
-    assert [entry["name"] for entry in data["model-index"]] == [s.id for s in specs if s.id in set(results.quality["method"])]
+    assert [entry["name"] for entry in data["model-index"]] == [specs[0].package]
+    measured = [s.short_id for s in specs if s.id in set(results.quality["method"])]
+    assert list(variant_results(data["model-index"])) == measured
     assert list(data).index("model-index") < list(data).index("package")
     assert render_card(new, specs, results) == new
 
