@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -30,6 +32,7 @@ from explorer.reports.bench import (
     write_quality,
     write_speed,
 )
+from explorer.reports.bench.peak import paper_gflop_s, peak_memory_mib
 from explorer.reports.bench.quality import sample_name, shared_sample_name
 from explorer.reports.bench.tables import markdown_table
 
@@ -179,6 +182,34 @@ def test_measure_speed_in_process():
     assert row["tiled_gflop"] == pytest.approx(patches * conv_flops(keras_model, 16, 16) / 1e9)
     assert row["peak_rss_mib"] >= row["base_rss_mib"] > 0
     assert row["whole_gflop_s"] == pytest.approx(row["whole_gflop"] / (row["whole_ms"] / 1e3))
+    assert row["conv_peak_gflop_s"] > 0
+    assert row["whole_peak_pct"] == pytest.approx(100 * row["whole_gflop_s"] / row["conv_peak_gflop_s"])
+
+
+_CPUINFO = "processor\t: 0\ncpu MHz\t\t: 2500.000\nflags\t\t: fpu sse2 {flags}\n\nprocessor\t: 1\ncpu MHz\t\t: 9999\n"
+
+
+@pytest.mark.parametrize(("flags", "per_cycle"), [("avx avx2 fma avx512f", 64), ("avx avx2 fma", 32), ("avx", 8)])
+def test_paper_peak_is_cores_times_clock_times_flops_per_cycle(flags, per_cycle):
+    assert paper_gflop_s(_CPUINFO.format(flags=flags), cores=2) == pytest.approx(2 * 2.5 * per_cycle)
+
+
+def test_paper_peak_unknown_without_clock_or_flags():
+    assert math.isnan(paper_gflop_s("processor\t: 0\n", cores=2))
+
+
+def _child_peak_mib() -> float:
+    return peak_memory_mib()
+
+
+def test_peak_memory_of_a_child_is_its_own():
+    ballast = np.ones(400 * 2**20, np.uint8)  # 400 MiB resident in this process
+    assert peak_memory_mib("VmRSS") > 400
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        child = pool.submit(_child_peak_mib).result()
+    assert 0 < child < 400 <= peak_memory_mib()  # getrusage's ru_maxrss would carry this process's size over
+    del ballast
 
 
 def test_speed_settings_are_checked():

@@ -13,8 +13,13 @@ output is ``scale`` times larger):
 * the same for a tiled run (``tiled_*``) with patch size 64 and padding 4
   (UpscalerJS's patching: every patch is 64×64 and carries context, so tiling
   does more work than the whole image; ``tiled_gflop_s`` counts the work done);
+* ``conv_peak_gflop_s``: a 3×3 64→64 convolution on 256² timed in the same
+  process just before the model (:mod:`.peak`), and ``whole_peak_pct``: the
+  whole-image rate as a percentage of it (the CPU may be shared, so the ratio
+  is steadier than either rate);
 * ``base_rss_mib``: resident memory after importing TensorFlow, before the
-  model; ``peak_rss_mib``: the process's peak resident memory after all runs.
+  model; ``peak_rss_mib``: the process's peak resident memory after all runs
+  (``VmHWM``, which a large parent cannot inflate).
 
 By default every model runs in a fresh process (``spawn``), so load times are
 cold, traces are new, and peak memory is that model's alone.
@@ -25,7 +30,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import platform
-import resource
 import statistics
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -39,6 +43,7 @@ import pandas as pd
 from explorer.engine.registry import ModelSpec, get_spec
 from explorer.errors import ExplorerError
 from explorer.reports.bench.dataset import DEFAULT_SIZE, load_eval_image
+from explorer.reports.bench.peak import conv_peak_gflop_s, paper_gflop_s, peak_memory_mib
 from explorer.reports.bench.quality import results_dir
 from explorer.reports.bench.tables import markdown_table, merge_results, write_text
 
@@ -48,14 +53,14 @@ SPEED_COLUMNS = (
     "model", "scale", "parameters", "size", "patch", "padding",
     "load_s", "first_s", "whole_ms", "whole_mpx_s", "whole_gflop", "whole_gflop_s",
     "tiled_patches", "tiled_first_s", "tiled_ms", "tiled_mpx_s", "tiled_gflop", "tiled_gflop_s",
-    "base_rss_mib", "peak_rss_mib",
+    "conv_peak_gflop_s", "whole_peak_pct", "base_rss_mib", "peak_rss_mib",
 )  # fmt: skip
 """Columns of ``speed.csv``, one row per model."""
 
 _IMAGE = "astronaut"
 _DECIMALS = {"load_s": 3, "first_s": 3, "whole_ms": 1, "whole_mpx_s": 4, "whole_gflop": 3, "whole_gflop_s": 2,
              "tiled_first_s": 3, "tiled_ms": 1, "tiled_mpx_s": 4, "tiled_gflop": 3, "tiled_gflop_s": 2,
-             "base_rss_mib": 0, "peak_rss_mib": 0}  # fmt: skip
+             "conv_peak_gflop_s": 1, "whole_peak_pct": 1, "base_rss_mib": 0, "peak_rss_mib": 0}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -112,13 +117,14 @@ def measure_speed(model: str, settings: SpeedSettings = SpeedSettings()) -> dict
     from explorer.reports.bench.flops import conv_flops
 
     import_tensorflow()
-    base_rss = _current_rss_mib()
+    base_rss = peak_memory_mib("VmRSS")
+    conv_peak = conv_peak_gflop_s()
     spec = get_spec(model)
     upscaler = Upscaler(spec)
     image = load_eval_image(_IMAGE, settings.size)
     whole = _runs(upscaler, image, None, None, settings.repeats)
     tiled = _runs(upscaler, image, settings.patch_size, settings.padding, settings.repeats)
-    peak_rss = _peak_rss_mib()
+    peak_rss = peak_memory_mib()
     keras_model = upscaler.model_file.keras_model  # the model that ran; None for graph models
     count = (lambda shape: conv_flops(keras_model, *shape) / 1e9) if keras_model is not None else (lambda shape: float("nan"))
     whole_gflop = count(whole.patch_shape)
@@ -131,6 +137,7 @@ def measure_speed(model: str, settings: SpeedSettings = SpeedSettings()) -> dict
         "whole_mpx_s": megapixels / whole.steady, "whole_gflop": whole_gflop, "whole_gflop_s": whole_gflop / whole.steady,
         "tiled_patches": tiled.patches, "tiled_first_s": tiled.first, "tiled_ms": tiled.steady * 1e3,
         "tiled_mpx_s": megapixels / tiled.steady, "tiled_gflop": tiled_gflop, "tiled_gflop_s": tiled_gflop / tiled.steady,
+        "conv_peak_gflop_s": conv_peak, "whole_peak_pct": 100 * whole_gflop / whole.steady / conv_peak,
         "base_rss_mib": base_rss, "peak_rss_mib": peak_rss,
     }  # fmt: skip
 
@@ -140,22 +147,6 @@ def _runs(upscaler, image, patch_size: int | None, padding: int | None, repeats:
     steady = [upscaler.run(image, patch_size=patch_size, padding=padding).report.total_seconds for _ in range(repeats)]
     shape = first.plan.patch_shape if first.plan is not None else image.shape[:2]
     return _Runs(first.total_seconds, statistics.median(steady), first.patches, tuple(shape))
-
-
-def _current_rss_mib() -> float:
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        return float("nan")
-    for line in status.splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _peak_rss_mib() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024 if sys.platform != "darwin" else peak / 2**20  # KiB on Linux, bytes on macOS
 
 
 def run_speed(
@@ -195,7 +186,7 @@ def _measure_isolated(model: str, settings: SpeedSettings) -> dict:
 
 
 def machine_description() -> str:
-    """One line naming the CPU, the cores this process may use, and TensorFlow's version."""
+    """One line naming the CPU, the cores this process may use, its paper fp32 peak, and TensorFlow's version."""
     from explorer.engine._tf import import_tensorflow
 
     cpu = platform.processor() or platform.machine()
@@ -207,12 +198,17 @@ def machine_description() -> str:
     except OSError:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{cpu}, {cores} cores available, TensorFlow {import_tensorflow().__version__} on CPU, Python {platform.python_version()}"
+    return (
+        f"{cpu}, {cores} cores available ({paper_gflop_s(cores=cores):.0f} GFLOP/s fp32 on paper: cores × reported clock × "
+        f"FLOPs per cycle of its widest FMA), TensorFlow {import_tensorflow().__version__} on CPU, "
+        f"Python {platform.python_version()}"
+    )
 
 
 _SPEED_FORMATS = {"load_s": ".2f", "first_s": ".2f", "whole_ms": ".0f", "whole_mpx_s": ".3f", "whole_gflop": ".1f",
                   "whole_gflop_s": ".1f", "tiled_first_s": ".2f", "tiled_ms": ".0f", "tiled_mpx_s": ".3f",
-                  "tiled_gflop_s": ".1f", "peak_rss_mib": ".0f", "parameters": ","}  # fmt: skip
+                  "tiled_gflop_s": ".1f", "conv_peak_gflop_s": ".0f", "whole_peak_pct": ".0f", "peak_rss_mib": ".0f",
+                  "parameters": ","}  # fmt: skip
 
 
 def speed_markdown(frame: pd.DataFrame, machine: str) -> str:
@@ -228,8 +224,10 @@ def speed_markdown(frame: pd.DataFrame, machine: str) -> str:
             f"{sizes} crop of scikit-image's `astronaut`; tiled runs use patch size/padding {tiling}. Every model in "
             "a fresh process. `first_s`: first call, tracing included; `*_ms`: median of later calls; `mpx_s`: "
             "input megapixels per second; `gflop`: convolution work of one call, counted from the model's Conv2D "
-            "layers (2·k·k·C_in·C_out·H·W each); `peak_rss_mib`: the process's peak resident memory (TensorFlow "
-            "included). Raw rows: [speed.csv](speed.csv).",
+            "layers (2·k·k·C_in·C_out·H·W each); `conv_peak_gflop_s`: a 3×3 64→64 convolution on 256² timed in the "
+            "same process (the measured conv peak) and `whole_peak_pct` the whole-image rate against it; "
+            "`peak_rss_mib`: the process's peak resident memory (VmHWM, TensorFlow included). "
+            "Raw rows: [speed.csv](speed.csv).",
             "",
             f"Machine: {machine}.",
             "",
