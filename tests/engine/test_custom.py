@@ -155,7 +155,7 @@ def test_a_url_that_returns_html_is_refused(tmp_path):
 
 
 def test_an_oversized_download_is_refused(slim_package, monkeypatch):
-    monkeypatch.setattr(store, "_MAX_URL_MODEL_BYTES", 100_000)  # the shard is ~0.9 MB
+    monkeypatch.setattr(store.url, "_MAX_URL_MODEL_BYTES", 100_000)  # the shard is ~0.9 MB
     with serve_folder(slim_package) as base:
         with pytest.raises(ModelFetchError, match=r"group1-shard1of1.bin sent more than \d+ bytes"):
             Upscaler(f"{base}/models/x4/model.json")

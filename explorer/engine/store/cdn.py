@@ -1,0 +1,51 @@
+"""Fetch a package's files one by one from a CDN that mirrors npm packages, each checked against its pin."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from explorer.engine.registry import ModelSpec
+from explorer.engine.store.cache import escapes, files_root, staging
+from explorer.engine.store.download import Progress, download
+from explorer.engine.store.hashes import verify_file
+from explorer.errors import ModelFetchError
+
+DEFAULT_CDN = "https://cdn.jsdelivr.net/npm"
+"""Base URL used for the ``cdn`` source unless ``$UPSCALER_EXPLORER_CDN`` is set."""
+
+_MAX_FILE_BYTES = 512 << 20  # per file fetched from the CDN
+_CDN_HINT = "Check UPSCALER_EXPLORER_CDN, or set UPSCALER_EXPLORER_SOURCE=npm."
+
+
+def cdn_base() -> str:
+    """The CDN base address in use: ``$UPSCALER_EXPLORER_CDN`` or :data:`DEFAULT_CDN`, without a trailing slash."""
+    return (os.environ.get("UPSCALER_EXPLORER_CDN") or DEFAULT_CDN).rstrip("/")
+
+
+def fetch_files(spec: ModelSpec, root: Path, report: Progress) -> Path:
+    """Download the files of ``spec`` missing from ``<root>/files/...``, verify each, and return that folder."""
+    final = files_root(spec, root)
+    base = f"{cdn_base()}/{spec.package}@{spec.version}"
+    missing = [name for name in _relative_file_names(spec) if not (final / name).is_file()]
+    with staging(root) as staged:
+        for name in missing:
+            url = f"{base}/{name}"
+            report(f"Downloading {url}...")
+            download(url, staged / name, max_bytes=_MAX_FILE_BYTES, hint=_CDN_HINT)
+            verify_file(staged / name, spec.files[name], f"{name} from {url}")
+        for name in sorted(missing, key=lambda n: n == spec.path):  # model.json last
+            (final / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged / name, final / name)
+    return final
+
+
+def _relative_file_names(spec: ModelSpec) -> list[str]:
+    """``spec.files``'s paths, refusing any that would leave the package folder."""
+    for name in spec.files:
+        if escapes(name):
+            raise ModelFetchError(
+                f"The model card {spec.card or 'of ' + spec.package} lists the file {name!r}, "
+                "which is not a path inside the package. Fix the card's 'files'."
+            )
+    return list(spec.files)
