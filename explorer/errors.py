@@ -16,6 +16,7 @@ __all__ = [
     "UnsupportedLayerError",
     "ImageError",
     "PatchSettingsError",
+    "SettingsError",
 ]
 
 
@@ -56,3 +57,7 @@ class ImageError(ExplorerError, ValueError):
 
 class PatchSettingsError(ExplorerError, ValueError):
     """``patch_size``/``padding`` break UpscalerJS's rules."""
+
+
+class SettingsError(ExplorerError, ValueError):
+    """An ``UPSCALER_EXPLORER_*`` environment variable has a value we cannot use."""

@@ -9,7 +9,6 @@ download become a :class:`gradio.Error` whose message says what to do; notes
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -17,8 +16,8 @@ from typing import Callable, Iterator
 import gradio as gr
 
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec, list_models
-from explorer.engine.tiling import check_patch_settings
-from explorer.engine.upscaler import AUTO_TILE, Upscaler
+from explorer.engine.tiling import auto_tile_for, check_patch_settings
+from explorer.engine.upscaler import Upscaler
 from explorer.errors import ExplorerError
 
 __all__ = [
@@ -112,11 +111,11 @@ def _whole_number(value: float | int | str | None, name: str) -> int:
 
 def whole_image_note(spec: ModelSpec) -> str:
     """What a whole-image run does for this model, including when it tiles by itself."""
-    tile = {**dataclasses.asdict(AUTO_TILE), **dict(spec.auto_tile or {})}
-    side = int((tile["max_output_pixels"] ** 0.5) // spec.scale)
+    tile = auto_tile_for(spec)
+    side = int((tile.max_output_pixels**0.5) // spec.scale)
     return (
         f"One model call. Inputs over about {side}×{side} px are tiled automatically "
-        f"({tile['patch_size']} px patches, padding {tile['padding']}) so memory stays bounded."
+        f"({tile.patch_size} px patches, padding {tile.padding}) so memory stays bounded."
     )
 
 

@@ -1,4 +1,4 @@
-"""The app's settings: limits that keep a shared server safe, with environment overrides.
+"""The app's settings: limits that keep a shared server safe, with environment overrides (read in :mod:`explorer.settings`).
 
 Every field has a default that suits a small shared host (a free Hugging Face
 Space: 2 CPU cores, 16 GB) and an environment variable to change it, so a
@@ -8,28 +8,15 @@ the most useful ones.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
+from explorer import settings
 from explorer.errors import ExplorerError
 
 __all__ = ["AppConfig", "DISPLAY_MAX_SIDE"]
 
 DISPLAY_MAX_SIDE = 1600
 """Images shown in the page are at most this many pixels on their long side (downloads are full size)."""
-
-
-def _env_int(name: str, default: int) -> int:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise ExplorerError(f"{name}={text!r} is not a whole number: set it to e.g. {default}, or unset it.") from None
-    if value < 1:
-        raise ExplorerError(f"{name}={value} must be at least 1 (default {default}).")
-    return value
 
 
 @dataclass(frozen=True)
@@ -57,12 +44,10 @@ class AppConfig:
         Models one Compare run may use; default 6.
     """
 
-    max_pixels: int = field(default_factory=lambda: _env_int("UPSCALER_EXPLORER_APP_MAX_PIXELS", 2048 * 2048))
-    max_output_pixels: int = field(
-        default_factory=lambda: _env_int("UPSCALER_EXPLORER_APP_MAX_OUTPUT_PIXELS", 8192 * 8192)
-    )
-    concurrency: int = field(default_factory=lambda: _env_int("UPSCALER_EXPLORER_APP_CONCURRENCY", 2))
-    max_queue: int = field(default_factory=lambda: _env_int("UPSCALER_EXPLORER_APP_MAX_QUEUE", 32))
+    max_pixels: int = field(default_factory=settings.app_max_pixels)
+    max_output_pixels: int = field(default_factory=settings.app_max_output_pixels)
+    concurrency: int = field(default_factory=settings.app_concurrency)
+    max_queue: int = field(default_factory=settings.app_max_queue)
     max_compare: int = 6
 
     def __post_init__(self) -> None:

@@ -40,7 +40,9 @@ from typing import Iterator, Literal, Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from explorer import settings
 from explorer.errors import ImageError
+from explorer.settings import DEFAULT_MAX_PIXELS, MAX_PIXELS_ENV
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -53,12 +55,6 @@ __all__ = [
     "save_png",
     "to_source_kind",
 ]
-
-DEFAULT_MAX_PIXELS = 4096 * 4096
-"""Largest input accepted by default, in pixels (width × height): 16,777,216."""
-
-MAX_PIXELS_ENV = "UPSCALER_EXPLORER_MAX_PIXELS"
-"""Environment variable that overrides :data:`DEFAULT_MAX_PIXELS`."""
 
 ImageInput = Union[str, os.PathLike, bytes, Image.Image, np.ndarray]
 """What :func:`load_image` accepts."""
@@ -265,25 +261,11 @@ def save_png(image: Image.Image | np.ndarray, path: str | os.PathLike) -> Path:
 
 
 def _pixel_limit(max_pixels: int | None) -> int:
-    if max_pixels is not None:
-        source = "max_pixels"
-    elif os.environ.get(MAX_PIXELS_ENV):
-        source, max_pixels = MAX_PIXELS_ENV, _parse_pixel_count(os.environ[MAX_PIXELS_ENV])
-    else:
-        return DEFAULT_MAX_PIXELS
+    if max_pixels is None:
+        return settings.max_pixels() or DEFAULT_MAX_PIXELS
     if max_pixels < 1:
-        raise ImageError(f"{source}={max_pixels} must be a positive number of pixels, e.g. {DEFAULT_MAX_PIXELS}.")
+        raise ImageError(f"max_pixels={max_pixels} must be a positive number of pixels, e.g. {DEFAULT_MAX_PIXELS}.")
     return max_pixels
-
-
-def _parse_pixel_count(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ImageError(
-            f"{MAX_PIXELS_ENV}={text!r} is not a whole number: set it to a pixel count such as "
-            f"{DEFAULT_MAX_PIXELS}, or unset it."
-        ) from None
 
 
 def _check_pixel_budget(size: tuple[int, int], limit: int, described: str) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import functools
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -23,6 +22,7 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from explorer.errors import ModelFormatError, ModelNotFoundError
+from explorer.settings import cards_dir
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -185,14 +185,6 @@ class ModelSpec:
             "umd_global": self.umd_global,
             "tfjs_peer": self.tfjs_peer,
         }
-
-
-def cards_dir() -> Path:
-    """Folder of the model cards: ``$UPSCALER_EXPLORER_CARDS`` or the repo's."""
-    override = os.environ.get("UPSCALER_EXPLORER_CARDS")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2] / "model_cards"
 
 
 def _front_matter(text: str, source: Path) -> dict[str, Any]:

@@ -10,7 +10,6 @@ one :class:`LoadedModel`.
 from __future__ import annotations
 
 import collections
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,14 +18,12 @@ from typing import Callable
 
 import numpy as np
 
+from explorer import settings
 from explorer.engine._tf import import_tensorflow
 from explorer.engine.formats.detect import ModelFile, load_model_file
 from explorer.engine.registry import ModelSpec
 
 __all__ = ["LoadedModel", "clear_model_cache", "get_loaded_model"]
-
-MODEL_CACHE_SIZE = int(os.environ.get("UPSCALER_EXPLORER_MODEL_CACHE", "4"))
-"""How many loaded models a process keeps (``$UPSCALER_EXPLORER_MODEL_CACHE``)."""
 
 _TRACES_PER_MODEL = 8
 
@@ -126,7 +123,7 @@ def get_loaded_model(spec: ModelSpec, model_path: Path) -> LoadedModel:
         with _cache_lock:  # publish and retire the key lock together: no window for a second load
             _loading.pop(key, None)
             _cache[key] = loaded
-            while len(_cache) > MODEL_CACHE_SIZE:
+            while len(_cache) > settings.model_cache_size():
                 _cache.popitem(last=False)
     return loaded
 

@@ -21,14 +21,21 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
-from typing import Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import numpy as np
 
+from explorer import settings
 from explorer.errors import PatchSettingsError
 
+if TYPE_CHECKING:
+    from explorer.engine.registry import ModelSpec
+
 __all__ = [
+    "AUTO_TILE",
+    "AutoTile",
+    "auto_tile_for",
     "Patch",
     "TilePlan",
     "check_patch_settings",
@@ -261,6 +268,38 @@ def stitch(plan: TilePlan, outputs: Iterable[np.ndarray], scale: int) -> np.ndar
         count += 1
     assert canvas is not None and count == len(plan)
     return canvas
+
+
+@dataclass(frozen=True)
+class AutoTile:
+    """When a whole-image run is too big, tile it with these settings instead.
+
+    A run without ``patch_size`` whose *output* would exceed ``max_output_pixels``
+    is split into ``patch_size``/``padding`` patches, so TensorFlow never runs
+    out of memory on large images (untiled, esrgan-medium 4x on a 1024² input
+    needs over 6 GB). ``max_output_pixels=None`` means
+    :func:`explorer.settings.auto_tile_pixels` (``$UPSCALER_EXPLORER_AUTO_TILE_PIXELS``,
+    default 2048×2048), read when a run asks.
+    """
+
+    max_output_pixels: int | None = None
+    patch_size: int = 256
+    padding: int = 16
+
+
+AUTO_TILE = AutoTile()
+"""The documented default: outputs over 2048×2048 pixels are tiled 256/16."""
+
+
+def auto_tile_for(spec: ModelSpec) -> AutoTile:
+    """The automatic tiling of a whole-image run of ``spec``: :data:`AUTO_TILE` with the card's ``auto_tile`` over it.
+
+    The returned ``max_output_pixels`` is always set (the environment's value when neither sets it).
+    """
+    tile = replace(AUTO_TILE, **spec.auto_tile) if spec.auto_tile else AUTO_TILE
+    if tile.max_output_pixels is None:
+        tile = replace(tile, max_output_pixels=settings.auto_tile_pixels())
+    return tile
 
 
 def round_up_to_multiple(value: int, factor: int) -> int:

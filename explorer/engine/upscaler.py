@@ -19,6 +19,7 @@ from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec
 from explorer.engine.runner import get_loaded_model
 from explorer.engine.tiling import (
     TilePlan,
+    auto_tile_for,
     check_patch_settings,
     plan_patches,
     round_up_to_multiple,
@@ -26,30 +27,11 @@ from explorer.engine.tiling import (
 )
 from explorer.errors import ExplorerError, ImageError, ModelFormatError
 
-__all__ = ["AUTO_TILE", "AutoTile", "UpscaleReport", "UpscaleResult", "Upscaler"]
+__all__ = ["UpscaleReport", "UpscaleResult", "Upscaler"]
 
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class AutoTile:
-    """When a whole-image run is too big, tile it with these settings instead.
-
-    A run without ``patch_size`` whose *output* would exceed ``max_output_pixels``
-    is split into ``patch_size``/``padding`` patches, so TensorFlow never runs
-    out of memory on large images (untiled, esrgan-medium 4x on a 1024² input
-    needs over 6 GB). Override with ``$UPSCALER_EXPLORER_AUTO_TILE_PIXELS``.
-    """
-
-    max_output_pixels: int = int(os.environ.get("UPSCALER_EXPLORER_AUTO_TILE_PIXELS", 2048 * 2048))
-    patch_size: int = 256
-    padding: int = 16
-
-
-AUTO_TILE = AutoTile()
-"""The documented default: outputs over 2048×2048 pixels are tiled 256/16."""
 
 
 @dataclass(frozen=True)
@@ -217,7 +199,7 @@ class Upscaler:
         patch_size : int, optional
             Cut the image into patches of this side (UpscalerJS's
             ``patchSize``). Unset: the whole image at once, tiled
-            automatically if it is large (see :data:`AUTO_TILE`).
+            automatically if it is large (see :data:`explorer.engine.tiling.AUTO_TILE`).
         padding : int, optional
             Context pixels around each patch (UpscalerJS's ``padding``).
         progress : callable, optional
@@ -264,7 +246,7 @@ class Upscaler:
     def _settings(self, height: int, width: int, patch_size: int | None, padding: int | None) -> tuple[int | None, int, bool]:
         patch_size, padding = check_patch_settings(patch_size, padding)
         auto = False
-        auto_tile = replace(AUTO_TILE, **self.spec.auto_tile) if self.spec.auto_tile else AUTO_TILE
+        auto_tile = auto_tile_for(self.spec)
         if patch_size is None and height * width * self.scale**2 > auto_tile.max_output_pixels:
             patch_size, padding, auto = auto_tile.patch_size, auto_tile.padding, True
             log.info("Image of %dx%d is large: tiling it %d/%d.", width, height, patch_size, padding)

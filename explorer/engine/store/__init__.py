@@ -18,18 +18,18 @@ its layout, staging), :mod:`.hashes` (pinned hashes), :mod:`.npm`,
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
+from explorer import settings
 from explorer.engine.registry import ModelSpec, get_spec
 from explorer.engine.store import cdn, npm
-from explorer.engine.store.cache import cache_dir, cached_dir, is_offline
-from explorer.engine.store.cdn import DEFAULT_CDN
+from explorer.engine.store.cache import cached_dir
 from explorer.engine.store.download import Progress, ignore
 from explorer.engine.store.local import resolve_local_model
 from explorer.engine.store.url import fetch_url_model
 from explorer.errors import ModelFetchError, OfflineError
+from explorer.settings import DEFAULT_CDN, cache_dir, is_offline
 
 __all__ = [
     "DEFAULT_CDN",
@@ -41,9 +41,6 @@ __all__ = [
     "package_dir",
     "resolve_local_model",
 ]
-
-_SOURCES = ("npm", "cdn")
-
 
 def package_dir(
     spec: ModelSpec | str,
@@ -129,12 +126,9 @@ def model_json_path(
 
 
 def _chosen_source(source: str | None) -> str:
-    name = (source or os.environ.get("UPSCALER_EXPLORER_SOURCE") or "auto").strip().lower()
+    name = source.strip().lower() if source else settings.source()
+    if name not in settings.SOURCES:
+        raise ModelFetchError(f"Unknown model source {name!r}. Use 'auto', 'npm' or 'cdn' (the source argument).")
     if name == "auto":
         return "npm" if shutil.which("npm") else "cdn"
-    if name not in _SOURCES:
-        raise ModelFetchError(
-            f"Unknown model source {name!r}. Use 'auto', 'npm' or 'cdn' "
-            "(the source argument or UPSCALER_EXPLORER_SOURCE)."
-        )
     return name

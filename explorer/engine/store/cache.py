@@ -1,6 +1,6 @@
 """The cache folder: where it is, its layout, and staging that only moves verified files into place.
 
-Layout under :func:`cache_dir`::
+Layout under :func:`explorer.settings.cache_dir`::
 
     packages/<name>@<version>/   a whole npm package (exists => complete)
     files/<name>@<version>/      files fetched one by one from the CDN
@@ -21,36 +21,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-import platformdirs
-
 from explorer.engine.registry import ModelSpec
 
 CHUNK_BYTES = 1 << 20
 """Read and write files this many bytes at a time."""
 
-_TRUE_WORDS = ("1", "true", "yes", "on")
 _STALE_STAGING_SECONDS = 3600
-
-
-def cache_dir() -> Path:
-    """Return the cache folder.
-
-    Returns
-    -------
-    pathlib.Path
-        ``$UPSCALER_EXPLORER_CACHE`` if set, else the platform's user cache
-        folder for ``upscaler-explorer`` (``~/.cache/upscaler-explorer`` on
-        Linux). It may not exist yet.
-    """
-    override = os.environ.get("UPSCALER_EXPLORER_CACHE")
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_cache_dir("upscaler-explorer"))
-
-
-def is_offline() -> bool:
-    """Return True when ``$UPSCALER_EXPLORER_OFFLINE`` is 1, true, yes or on."""
-    return os.environ.get("UPSCALER_EXPLORER_OFFLINE", "").strip().lower() in _TRUE_WORDS
 
 
 def cache_key(spec: ModelSpec) -> str:

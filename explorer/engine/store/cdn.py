@@ -10,17 +10,10 @@ from explorer.engine.store.cache import escapes, files_root, staging
 from explorer.engine.store.download import Progress, download
 from explorer.engine.store.hashes import verify_file
 from explorer.errors import ModelFetchError
-
-DEFAULT_CDN = "https://cdn.jsdelivr.net/npm"
-"""Base URL used for the ``cdn`` source unless ``$UPSCALER_EXPLORER_CDN`` is set."""
+from explorer.settings import cdn_base
 
 _MAX_FILE_BYTES = 512 << 20  # per file fetched from the CDN
 _CDN_HINT = "Check UPSCALER_EXPLORER_CDN, or set UPSCALER_EXPLORER_SOURCE=npm."
-
-
-def cdn_base() -> str:
-    """The CDN base address in use: ``$UPSCALER_EXPLORER_CDN`` or :data:`DEFAULT_CDN`, without a trailing slash."""
-    return (os.environ.get("UPSCALER_EXPLORER_CDN") or DEFAULT_CDN).rstrip("/")
 
 
 def fetch_files(spec: ModelSpec, root: Path, report: Progress) -> Path:

@@ -7,9 +7,10 @@ import json
 import urllib.parse
 from pathlib import Path, PurePosixPath
 
-from explorer.engine.store.cache import cache_dir, escapes, is_offline, move_into_place, staging
+from explorer.engine.store.cache import escapes, move_into_place, staging
 from explorer.engine.store.download import Progress, download, ignore
 from explorer.errors import IntegrityError, ModelFetchError, OfflineError
+from explorer.settings import cache_dir, is_offline
 
 _URL_HINT = (
     "Check that the URL points at a TF.js model.json whose weight files sit beside it and are publicly readable."

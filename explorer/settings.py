@@ -1,0 +1,179 @@
+"""Every ``UPSCALER_EXPLORER_*`` environment variable, read and validated in one place.
+
+Each function reads its variable when called, never at import, so a bad value
+cannot break ``import explorer`` and a test, a notebook or a Space can change a
+setting at run time. An empty or unset variable means the default. A bad value
+raises an error that names the variable, the value and what it expects:
+:class:`~explorer.errors.SettingsError` unless said otherwise.
+
+=========================================  ==========================================================
+Variable                                   Meaning (default)
+=========================================  ==========================================================
+``UPSCALER_EXPLORER_CACHE``                cache folder (the platform's user cache folder)
+``UPSCALER_EXPLORER_OFFLINE``              ``1/true/yes/on`` never downloads (``0/false/no/off``)
+``UPSCALER_EXPLORER_SOURCE``               ``auto``, ``npm`` or ``cdn`` (``auto``)
+``UPSCALER_EXPLORER_CDN``                  CDN base address (:data:`DEFAULT_CDN`)
+``UPSCALER_EXPLORER_CARDS``                folder of the model cards (the repository's ``model_cards``)
+``UPSCALER_EXPLORER_MAX_PIXELS``           largest input image, in pixels (:data:`DEFAULT_MAX_PIXELS`)
+``UPSCALER_EXPLORER_AUTO_TILE_PIXELS``     outputs larger than this are tiled (2048×2048)
+``UPSCALER_EXPLORER_MODEL_CACHE``          loaded models a process keeps (4)
+``UPSCALER_EXPLORER_APP_MAX_PIXELS``       the app's largest input (2048×2048)
+``UPSCALER_EXPLORER_APP_MAX_OUTPUT_PIXELS`` the app's largest output (8192×8192)
+``UPSCALER_EXPLORER_APP_CONCURRENCY``      model runs at once in the app (2)
+``UPSCALER_EXPLORER_APP_MAX_QUEUE``        requests waiting in the app's queue (32)
+=========================================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+from pathlib import Path
+
+import platformdirs
+
+from explorer.errors import ExplorerError, ImageError, SettingsError
+
+__all__ = [
+    "DEFAULT_CDN",
+    "DEFAULT_MAX_PIXELS",
+    "MAX_PIXELS_ENV",
+    "SOURCES",
+    "app_concurrency",
+    "app_max_output_pixels",
+    "app_max_pixels",
+    "app_max_queue",
+    "auto_tile_pixels",
+    "cache_dir",
+    "cards_dir",
+    "cdn_base",
+    "is_offline",
+    "max_pixels",
+    "model_cache_size",
+    "source",
+]
+
+DEFAULT_CDN = "https://cdn.jsdelivr.net/npm"
+"""Base address of the CDN that mirrors npm packages, unless ``$UPSCALER_EXPLORER_CDN`` is set."""
+
+DEFAULT_MAX_PIXELS = 4096 * 4096
+"""Largest input accepted by default, in pixels (width × height): 16,777,216."""
+
+MAX_PIXELS_ENV = "UPSCALER_EXPLORER_MAX_PIXELS"
+"""Environment variable that overrides :data:`DEFAULT_MAX_PIXELS`."""
+
+SOURCES = ("auto", "npm", "cdn")
+"""Where model packages may come from: ``auto`` means npm when the client is on the PATH, else the CDN."""
+
+_TRUE_WORDS = ("1", "true", "yes", "on")
+_FALSE_WORDS = ("0", "false", "no", "off")
+_PREFIX = "UPSCALER_EXPLORER_"
+
+
+def cache_dir() -> Path:
+    """The cache folder: ``$UPSCALER_EXPLORER_CACHE``, else the user cache folder (may not exist yet)."""
+    override = _text("CACHE")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_cache_dir("upscaler-explorer"))
+
+
+def is_offline() -> bool:
+    """True when ``$UPSCALER_EXPLORER_OFFLINE`` is 1, true, yes or on (any case); False when unset, 0, false, no or off."""
+    text = _text("OFFLINE").lower()
+    if text in _TRUE_WORDS:
+        return True
+    if not text or text in _FALSE_WORDS:
+        return False
+    raise _bad("OFFLINE", text, "1, true, yes or on to stay offline; 0, false, no or off (or unset) to download")
+
+
+def source() -> str:
+    """``$UPSCALER_EXPLORER_SOURCE`` in lower case: one of :data:`SOURCES` (default ``auto``)."""
+    text = _text("SOURCE").lower() or "auto"
+    if text not in SOURCES:
+        raise _bad("SOURCE", text, "'auto', 'npm' or 'cdn'")
+    return text
+
+
+def cdn_base() -> str:
+    """The CDN base address (``$UPSCALER_EXPLORER_CDN`` or :data:`DEFAULT_CDN`), without a trailing slash."""
+    text = _text("CDN")
+    if not text:
+        return DEFAULT_CDN
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise _bad("CDN", text, f"an http(s) address such as {DEFAULT_CDN}")
+    return text.rstrip("/")
+
+
+def cards_dir() -> Path:
+    """Folder of the model cards: ``$UPSCALER_EXPLORER_CARDS``, else the repository's ``model_cards``."""
+    override = _text("CARDS")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[1] / "model_cards"
+
+
+def max_pixels() -> int | None:
+    """``$UPSCALER_EXPLORER_MAX_PIXELS``, or None when unset (the caller's default applies).
+
+    Raises :class:`~explorer.errors.ImageError`: the limit belongs to the images it guards.
+    """
+    return _positive_int("MAX_PIXELS", None, DEFAULT_MAX_PIXELS, error=ImageError)
+
+
+def auto_tile_pixels() -> int:
+    """Outputs larger than this many pixels are tiled: ``$UPSCALER_EXPLORER_AUTO_TILE_PIXELS``, default 2048×2048."""
+    return _positive_int("AUTO_TILE_PIXELS", 2048 * 2048)
+
+
+def model_cache_size() -> int:
+    """How many loaded models a process keeps: ``$UPSCALER_EXPLORER_MODEL_CACHE``, default 4."""
+    return _positive_int("MODEL_CACHE", 4)
+
+
+def app_max_pixels() -> int:
+    """The app's largest input in pixels: ``$UPSCALER_EXPLORER_APP_MAX_PIXELS``, default 2048×2048."""
+    return _positive_int("APP_MAX_PIXELS", 2048 * 2048)
+
+
+def app_max_output_pixels() -> int:
+    """The app's largest output in pixels: ``$UPSCALER_EXPLORER_APP_MAX_OUTPUT_PIXELS``, default 8192×8192."""
+    return _positive_int("APP_MAX_OUTPUT_PIXELS", 8192 * 8192)
+
+
+def app_concurrency() -> int:
+    """Model runs at once across the app's users: ``$UPSCALER_EXPLORER_APP_CONCURRENCY``, default 2."""
+    return _positive_int("APP_CONCURRENCY", 2)
+
+
+def app_max_queue() -> int:
+    """Requests that may wait in the app's queue: ``$UPSCALER_EXPLORER_APP_MAX_QUEUE``, default 32."""
+    return _positive_int("APP_MAX_QUEUE", 32)
+
+
+def _text(name: str) -> str:
+    return os.environ.get(_PREFIX + name, "").strip()
+
+
+def _bad(name: str, text: str, expected: str, error: type[ExplorerError] = SettingsError) -> ExplorerError:
+    return error(f"{_PREFIX}{name}={text!r} is not valid: set it to {expected}, or unset it.")
+
+
+def _positive_int(
+    name: str, default: int | None, example: int | None = None, *, error: type[ExplorerError] = SettingsError
+) -> int | None:
+    text = _text(name)
+    if not text:
+        return default
+    example = example if example is not None else default
+    try:
+        value = int(text)
+    except ValueError:
+        raise error(
+            f"{_PREFIX}{name}={text!r} is not a whole number: set it to e.g. {example}, or unset it."
+        ) from None
+    if value < 1:
+        raise error(f"{_PREFIX}{name}={value} must be at least 1: set it to e.g. {example}, or unset it.")
+    return value
