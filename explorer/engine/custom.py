@@ -22,7 +22,7 @@ from explorer.engine.registry import ModelSpec
 from explorer.engine.runner import LoadedModel
 from explorer.errors import ExplorerError, ModelFormatError, ModelNotFoundError
 
-__all__ = ["custom_spec", "is_custom_reference", "locate", "parse_range", "probe_scale", "with_file_facts"]
+__all__ = ["MAX_SCALE", "custom_spec", "is_custom_reference", "locate", "parse_range", "probe_scale", "with_file_facts"]
 
 
 def is_custom_reference(model: str | os.PathLike) -> bool:
@@ -85,6 +85,25 @@ def custom_spec(
     )
 
 
+MAX_SCALE = 16
+"""The largest scale a model may have (the registry's largest is 8): a model that claims more is refused."""
+
+
+def _refuse_huge_outputs(loaded: LoadedModel, height: int, width: int) -> None:
+    """Work out a Keras-built model's output size without running it, and refuse absurd scales before the probe."""
+    if loaded.file.keras_model is None:
+        return
+    try:
+        shape = loaded.file.keras_model.compute_output_shape((1, height, width, 3))
+    except Exception:  # noqa: BLE001 - the probe itself will report a model that cannot run
+        return
+    if len(shape) == 4 and all(isinstance(d, int) for d in shape[1:3]) and shape[1] * shape[2] > height * width * MAX_SCALE**2:
+        raise ModelFormatError(
+            f"{loaded.spec.id} would turn a {width}x{height} probe into {shape[2]}x{shape[1]} pixels: more than "
+            f"{MAX_SCALE}x, which no image model needs. Check its upsampling layers."
+        )
+
+
 def probe_scale(loaded: LoadedModel, divisibility_factor: int | None = None) -> int:
     """Run a small non-square probe and return output size over input size.
 
@@ -96,6 +115,7 @@ def probe_scale(loaded: LoadedModel, divisibility_factor: int | None = None) -> 
     """
     side = divisibility_factor or 16
     height, width = side, 2 * side
+    _refuse_huge_outputs(loaded, height, width)
     try:
         output = np.asarray(loaded.file.forward(np.zeros((1, height, width, 3), np.float32)))
     except Exception as exc:  # any TensorFlow failure on the probe means we cannot infer the scale
@@ -106,18 +126,18 @@ def probe_scale(loaded: LoadedModel, divisibility_factor: int | None = None) -> 
     if output.ndim != 4 or output.shape[-1] != 3:
         raise ModelFormatError(f"{loaded.spec.id} returned shape {output.shape}; an image model must return (1, H, W, 3).")
     scale_y, scale_x = output.shape[1] / height, output.shape[2] / width
-    if scale_y != scale_x or not scale_y.is_integer() or scale_y < 1:
+    if scale_y != scale_x or not scale_y.is_integer() or not 1 <= scale_y <= MAX_SCALE:
         raise ModelFormatError(
             f"{loaded.spec.id} turns {height}x{width} into {output.shape[1]}x{output.shape[2]}: not one whole scale. "
-            "Only models that scale both sides by the same whole factor are supported."
+            f"Only models that scale both sides by the same whole factor, 1 to {MAX_SCALE}, are supported."
         )
     return int(scale_y)
 
 
 def with_file_facts(spec: ModelSpec, loaded: LoadedModel, scale: int | None) -> ModelSpec:
     """Complete a provisional spec with its scale (given or probed), parameters and size."""
-    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, int) or scale < 1):
-        raise ExplorerError(f"scale must be a whole number >= 1, got {scale!r}.")
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= MAX_SCALE):
+        raise ExplorerError(f"scale must be a whole number from 1 to {MAX_SCALE}, got {scale!r}.")
     return replace(
         spec,
         scale=scale or probe_scale(loaded, spec.divisibility_factor),

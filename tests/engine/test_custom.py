@@ -19,7 +19,7 @@ from explorer.errors import (
     ModelFormatError,
     UnsupportedLayerError,
 )
-from tests.helpers import serve_folder
+from tests.helpers import assert_equal_but_rounding, serve_folder
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGE = np.random.default_rng(7).integers(0, 256, (20, 28, 3), dtype=np.uint8)
@@ -83,8 +83,11 @@ def test_a_keras_file_round_trips(tmp_path, suffix, scale):
     upscaler = Upscaler(path, input_range="0,1")
     assert upscaler.scale == scale and upscaler.model_file.format == "keras"
     raw = model(IMAGE[None].astype(np.float32) / 255, training=False).numpy()[0]
-    expected = np.rint(np.clip(raw, 0, 1) * 255).astype(np.uint8)
-    np.testing.assert_array_equal(upscaler.upscale(IMAGE), expected)
+    # Eager Keras here, a traced function in the Upscaler: the same float32 maths, but the kernels may sum in
+    # another order (they do on some CPUs), so outputs agree to ~1e-6, and a value within that of a half level
+    # can round the other way. 0.01 levels is ~4e-5 on this model's [0, 1] scale: far above float noise, far below
+    # any real error.
+    assert_equal_but_rounding(upscaler.upscale(IMAGE), np.clip(raw, 0, 1) * 255, tolerance=0.01)
 
 
 def test_a_keras_lambda_layer_is_refused(tmp_path):
@@ -183,7 +186,7 @@ def test_cli_upscales_and_inspects_your_own_model(slim_package, tmp_path):
 
 @pytest.mark.parametrize(
     ("settings", "message"),
-    [({"scale": 0}, "scale must be a whole number >= 1"), ({"divisibility_factor": 0}, "divisibility_factor must be")],
+    [({"scale": 0}, "scale must be a whole number from 1 to 16"), ({"divisibility_factor": 0}, "divisibility_factor must be")],
 )
 def test_bad_overrides_for_your_own_model_are_refused(slim_copy, settings, message):
     with pytest.raises(ExplorerError, match=message):

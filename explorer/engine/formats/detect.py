@@ -66,7 +66,10 @@ def detect_format(path: Path, data: Mapping[str, Any] | None = None) -> str:
 
 
 def _shard_bytes(path: Path, data: Mapping[str, Any]) -> int:
-    shards = {path.parent / p for group in data.get("weightsManifest", []) for p in group.get("paths", [])}
+    from explorer.engine.formats.tfjs_weights import check_manifest
+
+    groups = check_manifest(data.get("weightsManifest", []), str(path))
+    shards = {path.parent / p for group in groups for p in group.get("paths", [])}
     return path.stat().st_size + sum(s.stat().st_size for s in shards if s.is_file())
 
 
@@ -94,6 +97,13 @@ def load_model_file(path: Path) -> ModelFile:
         return ModelFile(
             path, "keras", lambda batch: model(batch, training=False), int(model.count_params()), _keras_summary(model), path.stat().st_size, model
         )
+    try:
+        return _load_tfjs(path)
+    except (RecursionError, AttributeError, TypeError, KeyError, IndexError) as exc:  # a hostile or broken JSON structure
+        raise ModelFormatError(f"{path} is not a well-formed TF.js model.json ({type(exc).__name__}: {str(exc)[:160]}).") from exc
+
+
+def _load_tfjs(path: Path) -> ModelFile:
     from explorer.engine.formats.tfjs_layers import load_layers_model, read_model_json
 
     data = read_model_json(path)

@@ -40,6 +40,8 @@ def read_keras_config(path: Path) -> dict[str, Any]:
             if raw is None:
                 raise ModelFormatError(f"{path} holds no model configuration (only weights?). Save the whole model.")
             return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+    except RecursionError as exc:
+        raise ModelFormatError(f"{path} holds a model configuration nested too deeply to be a Keras model.") from exc
     except (zipfile.BadZipFile, KeyError, OSError, json.JSONDecodeError) as exc:
         raise ModelFormatError(f"{path} is not a readable Keras model file ({exc}). Save it with model.save(...).") from exc
 
@@ -81,7 +83,10 @@ def load_keras_file(path: Path):
     ModelFormatError
         Unreadable files, or a model that does not take one RGB image batch.
     """
-    _refuse_code(read_keras_config(path), path)
+    try:
+        _refuse_code(read_keras_config(path), path)
+    except RecursionError as exc:
+        raise ModelFormatError(f"{path} holds a model configuration nested too deeply to be a Keras model.") from exc
     import_tensorflow()
     import keras
 

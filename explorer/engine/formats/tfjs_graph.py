@@ -6,6 +6,9 @@ manifest (by node name, many of them int32). We parse the GraphDef (ignoring
 fields newer than our protobuf), fill the constants, clear the device pins the
 converter left (``/device:CPU:0``), import it, and prune it to one function
 from the signature's input to its output, with a dynamic ``[1, H, W, 3]`` input.
+Before any of that, every op is checked against an allow-list of pure tensor
+ops (:mod:`explorer.engine.formats.graph_ops`): a graph that could read or
+write files is refused without being imported.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from explorer.engine._tf import import_tensorflow
+from explorer.engine.formats.graph_ops import check_graph_ops
 from explorer.engine.formats.tfjs_weights import read_weights
 from explorer.errors import ModelFormatError
 
@@ -43,8 +47,9 @@ class GraphModel:
         self.op_counts = dict(op_counts)
 
     def __call__(self, batch):
-        """Run a ``[1, H, W, 3]`` float32 batch."""
-        return self._function(batch)
+        """Run a ``[1, H, W, 3]`` float32 batch (a tensor or an array: the pruned function takes only tensors)."""
+        tf = import_tensorflow()
+        return self._function(tf.convert_to_tensor(batch, tf.float32))
 
 
 def _signature_tensor(data: Mapping[str, Any], key: str, source: str) -> str:
@@ -60,7 +65,7 @@ def _parse_graph_def(topology: Mapping[str, Any], source: str):
 
     try:
         return json_format.ParseDict(topology, tf.compat.v1.GraphDef(), ignore_unknown_fields=True)
-    except json_format.ParseError as exc:
+    except (json_format.ParseError, RecursionError, TypeError, AttributeError) as exc:
         raise ModelFormatError(f"{source}: the graph topology is not a valid GraphDef ({exc}).") from exc
 
 
@@ -95,17 +100,17 @@ def load_graph_model(path: Path, data: Mapping[str, Any]) -> GraphModel:
     ModelFormatError
         Malformed topology or signature, missing/short shards, weights that
         match no constant, or ops TensorFlow does not know.
+    UnsupportedLayerError
+        An op outside the allow-list (named), or a function library.
     """
     tf = import_tensorflow()
     source = str(path)
     input_name = _signature_tensor(data, "inputs", source)
     output_name = _signature_tensor(data, "outputs", source)
     graph_def = _parse_graph_def(data["modelTopology"], source)
+    op_counts = check_graph_ops(graph_def, source)
     weights = read_weights(data.get("weightsManifest", []), path.parent, source)
     _fill_constants(graph_def, weights, source)
-    op_counts: dict[str, int] = {}
-    for node in graph_def.node:
-        op_counts[node.op] = op_counts.get(node.op, 0) + 1
 
     def import_graph():
         tf.compat.v1.import_graph_def(graph_def, name="")

@@ -80,7 +80,7 @@ def _custom_layer_classes():
 
 
 def _activation(name: Any, layer: str) -> str:
-    if name not in _ACTIVATIONS:
+    if not isinstance(name, str) or name not in _ACTIVATIONS:
         raise UnsupportedLayerError(
             f"Layer {layer!r} uses activation {name!r}, which is not supported "
             f"(supported: {', '.join(sorted(set(_ACTIVATIONS)))})."
@@ -192,6 +192,8 @@ def read_model_json(path: Path) -> dict[str, Any]:
         raise ModelFormatError(
             f"{path} is not valid JSON ({exc}). A TF.js model.json is expected: check the file or fetch it again."
         ) from exc
+    except RecursionError as exc:
+        raise ModelFormatError(f"{path} is nested too deeply to be a TF.js model.json.") from exc
     if not isinstance(data, dict) or "modelTopology" not in data:
         raise ModelFormatError(f"{path} has no 'modelTopology': it is not a TF.js model.json.")
     return data
@@ -216,24 +218,74 @@ def _layer_list(class_name: str, config: Any, source: str) -> list[Mapping[str, 
 
 def _input_shape(layer_config: Mapping[str, Any], source: str) -> tuple[Any, ...]:
     shape = layer_config.get("batch_input_shape") or layer_config.get("batch_shape")
-    if not shape or len(shape) != 4:
-        raise ModelFormatError(f"{source}: the model input must be a 4-D image batch, got {shape!r}.")
+    if not isinstance(shape, list) or len(shape) != 4 or shape[3] not in (3, None):
+        raise ModelFormatError(f"{source}: the model input must be a batch of RGB images (N, H, W, 3), got {str(shape)[:80]}.")
+    if not all(d is None or (isinstance(d, int) and d > 0) for d in shape[1:3]):
+        raise ModelFormatError(f"{source}: the model input has an invalid size {shape!r}.")
     return tuple(shape[1:])
 
 
 def _layer_name(layer: Mapping[str, Any]) -> str:
-    return layer.get("name") or layer.get("config", {}).get("name")
+    config = layer.get("config")
+    name = layer.get("name") or (config.get("name") if isinstance(config, Mapping) else None)
+    if not isinstance(name, str) or not name:
+        raise ModelFormatError(f"A layer of type {str(layer.get('class_name'))[:40]!r} has no name.")
+    return name
 
 
-def _call_layer(keras_layer, inputs, source: str):
-    """Apply a layer to Keras tensors, turning Keras's shape errors into ours."""
+def _check_declared_weights(keras_layer, weight_names: tuple[str, ...], inputs, weights, source: str) -> None:
+    """Compare a Conv2D's declared shapes with its weights before Keras allocates them.
+
+    A topology can declare any number of filters (``filters: 2e9`` would
+    allocate gigabytes); the weights are bounded by the shard sizes, so the
+    declared kernel and bias must match weights that exist.
+    """
+    if not weight_names:
+        return
+    config = keras_layer.get_config()
+    channels = inputs.shape[-1]
+    if channels is None:
+        raise ModelFormatError(f"{source}: layer {keras_layer.name!r} gets inputs with an unknown number of channels.")
+    kernel = (*config["kernel_size"], channels // config["groups"], config["filters"])
+    for weight_name, needed in zip(weight_names, (kernel, (config["filters"],))):
+        key = _find_weight(weights, keras_layer.name, weight_name)
+        if key is None:
+            raise ModelFormatError(
+                f"{source}: no weight '{keras_layer.name}/{weight_name}' in the manifest; the weights do not match the topology."
+            )
+        if tuple(weights[key].shape) != tuple(needed):
+            raise ModelFormatError(
+                f"{source}: layer {keras_layer.name!r} declares a {weight_name} of shape {tuple(needed)} but the "
+                f"weights hold {tuple(weights[key].shape)}; the topology and the weights do not belong together."
+            )
+
+
+def _add_layer(layer: Mapping[str, Any], inputs, weights: Mapping[str, np.ndarray], source: str):
+    """Build one layer from its config, check it against its weights, and apply it to Keras tensors.
+
+    Returns
+    -------
+    tuple
+        The output tensor and ``(keras layer, weight names)``.
+    """
+    name = _layer_name(layer)
+    config = layer.get("config", {})
     try:
-        return keras_layer(inputs)
+        if not isinstance(config, Mapping):
+            raise TypeError("its config is not an object")
+        keras_layer, weight_names = _builder(layer["class_name"], name)(config, name)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ModelFormatError(f"{source}: layer {name!r} has an invalid configuration ({exc}).") from exc
+    first = inputs[0] if isinstance(inputs, list) else inputs
+    _check_declared_weights(keras_layer, weight_names, first, weights, source)
+    try:
+        output = keras_layer(inputs)
     except (ValueError, TypeError) as exc:
         raise ModelFormatError(f"{source}: layer {keras_layer.name!r} cannot be built from the topology ({exc}).") from exc
+    return output, (keras_layer, weight_names)
 
 
-def _build_sequential(layers: list[Mapping[str, Any]], source: str):
+def _build_sequential(layers: list[Mapping[str, Any]], weights: Mapping[str, np.ndarray], source: str):
     keras = _keras()
     first = layers[0]
     if first["class_name"] == "InputLayer":
@@ -243,10 +295,8 @@ def _build_sequential(layers: list[Mapping[str, Any]], source: str):
     inputs = keras.Input(shape=shape, name="input")
     tensor, built = inputs, []
     for layer in layers:
-        name = _layer_name(layer)
-        keras_layer, weight_names = _builder(layer["class_name"], name)(layer.get("config", {}), name)
-        tensor = _call_layer(keras_layer, tensor, source)
-        built.append((keras_layer, weight_names))
+        tensor, layer_and_weights = _add_layer(layer, tensor, weights, source)
+        built.append(layer_and_weights)
     return keras.Model(inputs, tensor), built
 
 
@@ -260,7 +310,7 @@ def _inbound_names(layer: Mapping[str, Any], source: str) -> list[str]:
         raise ModelFormatError(f"{source}: unreadable inbound nodes of layer {_layer_name(layer)!r}.") from exc
 
 
-def _build_functional(config: Mapping[str, Any], layers: list[Mapping[str, Any]], source: str):
+def _build_functional(config: Mapping[str, Any], layers: list[Mapping[str, Any]], weights: Mapping[str, np.ndarray], source: str):
     keras = _keras()
     inputs_spec, outputs_spec = config.get("input_layers") or [], config.get("output_layers") or []
     if len(inputs_spec) != 1 or len(outputs_spec) != 1:
@@ -278,10 +328,9 @@ def _build_functional(config: Mapping[str, Any], layers: list[Mapping[str, Any]]
                 sources = _inbound_names(layer, source)
                 if not all(s in tensors for s in sources):
                     continue
-                keras_layer, weight_names = _builder(layer["class_name"], name)(layer.get("config", {}), name)
                 args = [tensors[s] for s in sources]
-                tensors[name] = _call_layer(keras_layer, args if len(args) > 1 else args[0], source)
-                built.append((keras_layer, weight_names))
+                tensors[name], layer_and_weights = _add_layer(layer, args if len(args) > 1 else args[0], weights, source)
+                built.append(layer_and_weights)
             pending.remove(layer)
             progressed = True
         if not progressed:
@@ -357,9 +406,9 @@ def load_layers_model(path: Path, data: Mapping[str, Any] | None = None):
             _builder(layer["class_name"], _layer_name(layer))
     weights = read_weights(data.get("weightsManifest", []), path.parent, source)
     if class_name == "Sequential":
-        model, built = _build_sequential(layers, source)
+        model, built = _build_sequential(layers, weights, source)
     elif class_name in ("Functional", "Model"):
-        model, built = _build_functional(config, layers, source)
+        model, built = _build_functional(config, layers, weights, source)
     else:
         raise UnsupportedLayerError(f"{source}: model class {class_name!r} is not supported (Sequential, Functional, Model).")
     _assign_weights(built, weights, source)

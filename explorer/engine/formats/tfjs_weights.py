@@ -16,7 +16,7 @@ import numpy as np
 
 from explorer.errors import ModelFormatError
 
-__all__ = ["read_weights"]
+__all__ = ["check_manifest", "read_weights"]
 
 _STORED_DTYPES: Mapping[str, np.dtype] = {
     "float32": np.dtype("<f4"),
@@ -31,6 +31,46 @@ _OUTPUT_DTYPES: Mapping[str, np.dtype] = {
     "int32": np.dtype("int32"),
     "bool": np.dtype("bool"),
 }
+
+
+def _is_shape(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in value)
+
+
+def check_manifest(manifest: Any, model_name: str = "model.json") -> list[Mapping[str, Any]]:
+    """Check the structure of a ``weightsManifest`` before anything is read or fetched.
+
+    A list of groups, each with ``paths`` (shard file names) and ``weights``
+    (entries with a ``name``, a ``shape`` of whole numbers >= 0 and a ``dtype``).
+
+    Returns
+    -------
+    list
+        The manifest's groups.
+
+    Raises
+    ------
+    ModelFormatError
+        Saying which part is malformed.
+    """
+    if not isinstance(manifest, list):
+        raise ModelFormatError(f"{model_name}: 'weightsManifest' must be a list of groups, not {type(manifest).__name__}.")
+    for number, group in enumerate(manifest, 1):
+        where = f"{model_name}: weightsManifest group {number}"
+        if not isinstance(group, dict):
+            raise ModelFormatError(f"{where} is a {type(group).__name__}, not an object with 'paths' and 'weights'.")
+        paths, entries = group.get("paths", []), group.get("weights", [])
+        if not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
+            raise ModelFormatError(f"{where}: 'paths' must be a list of shard file names.")
+        if not isinstance(entries, list):
+            raise ModelFormatError(f"{where}: 'weights' must be a list of weight entries.")
+        for entry in entries:
+            if not (isinstance(entry, dict) and isinstance(entry.get("name"), str) and _is_shape(entry.get("shape"))):
+                raise ModelFormatError(f"{where}: malformed weight entry {str(entry)[:120]} (needs a name and a shape).")
+            quantization = entry.get("quantization")
+            if not isinstance(entry.get("dtype"), str) or (quantization is not None and not isinstance(quantization, dict)):
+                raise ModelFormatError(f"{where}: weight {entry['name']!r} has a malformed dtype or quantization.")
+    return manifest
 
 
 def _stored_dtype(entry: Mapping[str, Any]) -> np.dtype:
@@ -118,10 +158,8 @@ def read_weights(manifest: Any, folder: Path, model_name: str = "model.json") ->
         If the manifest is malformed, a shard is missing, short or too long,
         or a dtype is not supported.
     """
-    if not isinstance(manifest, list):
-        raise ModelFormatError(f"{model_name}: 'weightsManifest' must be a list of groups.")
     weights: dict[str, np.ndarray] = {}
-    for group in manifest:
+    for group in check_manifest(manifest, model_name):
         try:
             group_weights = _read_group(group, folder, model_name)
         except (KeyError, TypeError, ValueError) as exc:
