@@ -13,7 +13,7 @@ Variable                                   Meaning (default)
 ``UPSCALER_EXPLORER_OFFLINE``              ``1/true/yes/on`` never downloads (``0/false/no/off``)
 ``UPSCALER_EXPLORER_SOURCE``               ``auto``, ``npm`` or ``cdn`` (``auto``)
 ``UPSCALER_EXPLORER_CDN``                  CDN base address (:data:`DEFAULT_CDN`)
-``UPSCALER_EXPLORER_CARDS``                folder of the model cards (the repository's ``model_cards``)
+``UPSCALER_EXPLORER_CARDS``                folder of the model cards (those the package carries)
 ``UPSCALER_EXPLORER_MAX_PIXELS``           largest input image, in pixels (:data:`DEFAULT_MAX_PIXELS`)
 ``UPSCALER_EXPLORER_AUTO_TILE_PIXELS``     outputs larger than this are tiled (2048×2048)
 ``UPSCALER_EXPLORER_MODEL_CACHE``          loaded models a process keeps (4)
@@ -26,6 +26,7 @@ Variable                                   Meaning (default)
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 import urllib.parse
 from pathlib import Path
@@ -108,10 +109,18 @@ def cdn_base() -> str:
 
 
 def cards_dir() -> Path:
-    """Folder of the model cards: ``$UPSCALER_EXPLORER_CARDS``, else the repository's ``model_cards``."""
+    """Folder of the model cards.
+
+    ``$UPSCALER_EXPLORER_CARDS`` if set; else the cards an installed package
+    carries (``explorer/model_cards``, found with :mod:`importlib.resources`);
+    else, in a checkout, the repository's top-level ``model_cards/``.
+    """
     override = _text("CARDS")
     if override:
         return Path(override)
+    installed = importlib.resources.files("explorer") / "model_cards"
+    if isinstance(installed, Path) and installed.is_dir():
+        return installed
     return Path(__file__).resolve().parents[1] / "model_cards"
 
 

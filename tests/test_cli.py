@@ -127,6 +127,10 @@ def test_fetch_verifies_into_the_cache():
 @pytest.mark.parametrize("command", [[], ["upscale"], ["models"], ["fetch"]])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        build_parser().parse_args([*command, "--help"])
+        build_parser("upscaler-explorer").parse_args([*command, "--help"])
     assert exit_info.value.code == 0
-    assert "usage: python -m explorer" in capsys.readouterr().out
+    assert f"usage: {' '.join(['upscaler-explorer', *command])}" in capsys.readouterr().out
+
+
+def test_help_names_the_program_as_it_was_started():
+    assert run_cli("--help").stdout.startswith("usage: python -m explorer ")

@@ -1,4 +1,4 @@
-"""The command line: ``python -m explorer COMMAND``.
+"""The command line: ``upscaler-explorer COMMAND`` or ``python -m explorer COMMAND``.
 
 One module per command, each with ``register(commands)`` adding its parser and
 a ``run(args) -> int`` handler. Every failure we expect (bad image, unknown
@@ -36,10 +36,17 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for tests and documentation)."""
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and documentation).
+
+    Parameters
+    ----------
+    prog : str, optional
+        The program name shown in usage lines; default: how it was started
+        (``upscaler-explorer`` for the installed command).
+    """
     parser = argparse.ArgumentParser(
-        prog="python -m explorer",
+        prog=prog,
         description="Upscaler Explorer: run UpscalerJS super-resolution models in Python.",
         epilog="Models are cached in $UPSCALER_EXPLORER_CACHE (default: your user cache folder). "
         "Set UPSCALER_EXPLORER_OFFLINE=1 to never download.",
@@ -50,9 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
+    """Run the command line; returns the exit status (``prog``: see :func:`build_parser`)."""
+    args = build_parser(prog).parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
     warnings.showwarning = _show_warning
     try:

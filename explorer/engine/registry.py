@@ -301,7 +301,7 @@ def read_card(path: Path) -> list[ModelSpec]:
 def _load(directory: Path) -> tuple[ModelSpec, ...]:
     if not directory.is_dir():
         raise ModelFormatError(
-            f"No model cards folder at {directory}. Run from a checkout of the project "
+            f"No model cards folder at {directory}. Reinstall the package (its wheel carries the cards) "
             "or set UPSCALER_EXPLORER_CARDS to the folder holding the *.md cards."
         )
     specs: list[ModelSpec] = []
