@@ -26,7 +26,6 @@ not tile the image by itself.
 
 from __future__ import annotations
 
-import dataclasses
 import statistics
 import threading
 import time
@@ -38,8 +37,8 @@ import numpy as np
 from explorer.engine.images import ImageInput, load_image
 from explorer.engine.memory import run_memory_mib
 from explorer.engine.registry import ModelSpec
-from explorer.engine.tiling import plan_patches, round_up_to_multiple
-from explorer.engine.upscaler import AUTO_TILE, Upscaler
+from explorer.engine.tiling import auto_tile_for, plan_patches, round_up_to_multiple
+from explorer.engine.upscaler import Upscaler
 from explorer.errors import ExplorerError
 
 __all__ = ["PADDINGS", "PATCH_SIZES", "Advice", "Candidate", "advise", "patch_seconds", "seam_levels"]
@@ -162,7 +161,9 @@ def _whole(upscaler: Upscaler, rgb: np.ndarray) -> np.ndarray:
 
 
 def _max_output_pixels(spec: ModelSpec) -> int:
-    return dataclasses.replace(AUTO_TILE, **dict(spec.auto_tile or {})).max_output_pixels
+    limit = auto_tile_for(spec).max_output_pixels
+    assert limit is not None  # auto_tile_for always sets it
+    return limit
 
 
 def _seam_box(height: int, width: int, patch_size: int) -> tuple[int, int, int, int]:

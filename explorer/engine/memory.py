@@ -14,6 +14,7 @@ upper bound, which is what a budget wants). Results are kept for the process.
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing
 import resource
 import sys
@@ -26,7 +27,7 @@ from pathlib import Path
 from explorer.engine.registry import ModelSpec
 from explorer.errors import ExplorerError
 
-__all__ = ["run_memory_mib"]
+__all__ = ["peak_memory_mib", "run_memory_mib"]
 
 Shape = tuple[int, int]
 
@@ -34,15 +35,30 @@ _measured: dict[tuple[ModelSpec, Shape], float] = {}
 _lock = threading.Lock()
 
 
-def _peak_rss_mib() -> float:
+def peak_memory_mib(field: str = "VmHWM") -> float:
+    """This process's peak resident memory (``VmHWM``) in MiB; NaN where ``/proc`` is missing.
+
+    Unlike ``getrusage``'s ``ru_maxrss``, ``VmHWM`` belongs to the process's
+    own address space, so a freshly started child does not inherit the peak of
+    a large parent, and :func:`_reset_peak` can restart it. ``field="VmRSS"``
+    gives the current resident memory.
+    """
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+        status = Path("/proc/self/status").read_text()
     except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024 if sys.platform != "darwin" else peak / 2**20  # KiB on Linux, bytes on macOS
+        return float("nan")
+    for line in status.splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _peak_mib() -> float:
+    peak = peak_memory_mib()
+    if not math.isnan(peak):
+        return peak
+    rusage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rusage / 1024 if sys.platform != "darwin" else rusage / 2**20  # KiB on Linux, bytes on macOS
 
 
 def _reset_peak() -> None:
@@ -70,11 +86,11 @@ def _measure_in_child(
 
     upscaler = Upscaler(model, offline=True, **settings)
     _reset_peak()
-    base = _peak_rss_mib()
+    base = _peak_mib()
     grown: dict[Shape, float] = {}
     for shape in shapes:
         upscaler.warmup([shape])
-        grown[shape] = _peak_rss_mib() - base
+        grown[shape] = _peak_mib() - base
         if stop_above_mib is not None and grown[shape] > stop_above_mib:
             break  # larger shapes only need more
     return grown

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer.engine._tf import import_tensorflow
+from explorer.engine.memory import peak_memory_mib
 
 __all__ = ["CONV_PEAK_SHAPE", "conv_peak_gflop_s", "paper_gflop_s", "peak_memory_mib"]
 
@@ -66,20 +67,3 @@ def paper_gflop_s(cpuinfo: str | None = None, cores: int | None = None) -> float
     per_cycle = 64 if "avx512f" in flags else 32 if {"avx2", "fma"} <= flags else 8
     cores = cores or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
     return cores * megahertz / 1e3 * per_cycle
-
-
-def peak_memory_mib(field: str = "VmHWM") -> float:
-    """This process's peak resident memory (``VmHWM``) in MiB; NaN where ``/proc`` is missing.
-
-    Unlike ``getrusage``'s ``ru_maxrss``, ``VmHWM`` belongs to the process's
-    own address space, so a freshly started child does not inherit the peak of
-    a large parent. ``field="VmRSS"`` gives the current resident memory.
-    """
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        return float("nan")
-    for line in status.splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
