@@ -16,6 +16,9 @@ Rules, in the order they are applied to files, bytes and PIL images:
   as well.
 * frames: an animated or multipage image gives its first frame, with a warning.
 * orientation: the EXIF orientation tag is applied.
+* colour: an image tagged with another colour profile (Display P3, Adobe RGB,
+  a CMYK press profile) is converted to sRGB, with a warning
+  (:mod:`explorer.engine.colour`); written images are tagged sRGB.
 * mode: RGB stays RGB; RGBA, LA, PA and images with a transparency key keep
   their alpha; ``1`` and ``L`` are grayscale; P, CMYK, YCbCr, LAB and HSV become
   RGB; 16-bit images (``I;16*``, ``I``, 16-bit PNGs) are reduced to 8 bits with
@@ -41,6 +44,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from explorer import settings
+from explorer.engine.colour import SRGB_ICC, to_srgb
 from explorer.errors import ImageError
 from explorer.settings import DEFAULT_MAX_PIXELS, MAX_PIXELS_ENV
 
@@ -220,7 +224,7 @@ def to_source_kind(array: np.ndarray, loaded: LoadedImage) -> Image.Image | np.n
 
 
 def save_png(image: Image.Image | np.ndarray, path: str | os.PathLike) -> Path:
-    """Write an image as a PNG file, atomically.
+    """Write an image as a PNG file tagged sRGB, atomically.
 
     The PNG is written to a temporary file in the target folder and renamed
     over ``path``, so readers never see a half-written file. Missing parent
@@ -249,7 +253,7 @@ def save_png(image: Image.Image | np.ndarray, path: str | os.PathLike) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            picture.save(temporary, format="PNG")
+            picture.save(temporary, format="PNG", icc_profile=SRGB_ICC)
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)
@@ -336,7 +340,8 @@ def _load_pil(image: Image.Image, described: str, source_kind: SourceKind, limit
     with _pillow_errors_explained(described):
         notes = _decoding_notes(image, described)
         with _at_first_frame(image):
-            upright = ImageOps.exif_transpose(image)
+            upright, colour_note = to_srgb(ImageOps.exif_transpose(image), image.info.get("icc_profile"), described)
+    notes += (colour_note,) if colour_note else ()
     return _loaded(_channels(upright, described), source_kind, image.mode, notes)
 
 
