@@ -92,6 +92,29 @@ def test_bad_settings_give_a_clear_error(tmp_path, args, message):
     assert message in result.stderr
 
 
+UNREACHABLE_MODEL = "http://127.0.0.1:9/never/model.json"  # the discard port: nothing answers there
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.png"], "No file at"),
+        (["notes.txt"], "not an image"),
+        ([str(EXAMPLE), "--patch-size", "16", "--padding", "8"], "too large"),
+        ([str(EXAMPLE), "--scale", "0"], "scale must be a whole number"),
+        ([str(EXAMPLE), "--input-range", "0,2"], "is not supported"),
+        ([str(EXAMPLE), "--divisibility", "0"], "divisibility_factor must be"),
+    ],
+    ids=["missing-image", "not-an-image", "padding", "scale", "input-range", "divisibility"],
+)
+def test_inputs_and_settings_are_checked_before_the_model_is_fetched(tmp_path, args, message):
+    # The model is a URL nobody answers: had the CLI fetched or loaded it first, the error would be about the download.
+    (tmp_path / "notes.txt").write_text("hello")
+    result = run_cli("upscale", *args, "-o", str(tmp_path / "o.png"), "--model", UNREACHABLE_MODEL, "-q", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert message in result.stderr and "Loading" not in result.stderr
+
+
 def test_offline_without_cache_says_how_to_fetch(tmp_path):
     env_cache = tmp_path / "empty-cache"
     result = subprocess.run(

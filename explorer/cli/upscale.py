@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import warnings
 from pathlib import Path
 
 from explorer.cli._common import (
@@ -97,6 +99,26 @@ def _default_output(input_path: Path, scale: int) -> Path:
     return input_path.with_name(f"{input_path.stem}@{scale}x.png")
 
 
+def _check_inputs(args: argparse.Namespace) -> None:
+    """Everything that can be checked without the model, so a mistake costs no model load (MAXIM: a minute)."""
+    from explorer.engine.custom import check_overrides
+    from explorer.engine.images import load_image
+    from explorer.engine.tiling import validate_patch_settings
+
+    if args.output and Path(args.output).suffix.lower() != ".png":
+        raise ExplorerError(f"The output is written as PNG: give a path ending in .png (got {args.output}).")
+    _check_auto(args)
+    if args.patch_size != "auto":
+        validate_patch_settings(args.patch_size, args.padding)
+    check_overrides(**custom_model_settings(args))
+    with warnings.catch_warnings(record=True):  # notes (16-bit, frames) are shown once, by the run itself
+        load_image(args.input)
+    folder = (Path(args.output) if args.output else Path(args.input)).absolute().parent
+    existing = next(parent for parent in (folder, *folder.parents) if parent.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK):
+        raise ExplorerError(f"Cannot write the output into {folder}: choose another place with -o.")
+
+
 def run(args: argparse.Namespace) -> int:
     """Upscale INPUT and write OUTPUT."""
     from tqdm import tqdm
@@ -104,9 +126,7 @@ def run(args: argparse.Namespace) -> int:
     from explorer.engine.images import save_png
     from explorer.engine.upscaler import Upscaler
 
-    if args.output and Path(args.output).suffix.lower() != ".png":
-        raise ExplorerError(f"The output is written as PNG: give a path ending in .png (got {args.output}).")
-    _check_auto(args)
+    _check_inputs(args)
     status(f"Loading {args.model} ...")
     upscaler = Upscaler(
         args.model,

@@ -22,7 +22,11 @@ from explorer.engine.registry import ModelSpec
 from explorer.engine.runner import LoadedModel
 from explorer.errors import ExplorerError, ModelFormatError, ModelNotFoundError
 
-__all__ = ["MAX_SCALE", "custom_spec", "is_custom_reference", "locate", "parse_range", "probe_scale", "with_file_facts"]
+__all__ = ["MAX_SCALE", "check_overrides", "custom_spec", "is_custom_reference", "locate", "parse_range", "probe_scale", "with_file_facts"]
+
+
+MAX_SCALE = 16
+"""The largest scale a model may have (the registry's largest is 8): a model that claims more is refused."""
 
 
 def is_custom_reference(model: str | os.PathLike) -> bool:
@@ -56,6 +60,27 @@ def parse_range(text: str | Sequence[float]) -> tuple[float, float]:
     return (low, high)
 
 
+def check_overrides(
+    scale: int | None = None, input_range: str | Sequence[float] | None = None, divisibility_factor: int | None = None
+) -> None:
+    """Refuse bad settings for a user's model before anything is fetched or loaded.
+
+    Raises
+    ------
+    ExplorerError
+        A scale outside 1..:data:`MAX_SCALE`, an unsupported input range, or a
+        divisibility factor below 1.
+    """
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= MAX_SCALE):
+        raise ExplorerError(f"scale must be a whole number from 1 to {MAX_SCALE}, got {scale!r}.")
+    if input_range is not None:
+        parse_range(input_range)
+    if divisibility_factor is not None and (
+        isinstance(divisibility_factor, bool) or not isinstance(divisibility_factor, int) or divisibility_factor < 1
+    ):
+        raise ExplorerError(f"divisibility_factor must be a whole number >= 1, got {divisibility_factor}.")
+
+
 def custom_spec(
     model: str | os.PathLike,
     model_file: Path,
@@ -64,8 +89,7 @@ def custom_spec(
     divisibility_factor: int | None = None,
 ) -> ModelSpec:
     """A provisional spec for a user's model file (scale unknown until probed)."""
-    if divisibility_factor is not None and divisibility_factor < 1:
-        raise ExplorerError(f"divisibility_factor must be a whole number >= 1, got {divisibility_factor}.")
+    check_overrides(None, input_range, divisibility_factor)
     value_range = parse_range(input_range) if input_range is not None else (0.0, 255.0)
     return ModelSpec(
         id=os.fspath(model),
@@ -83,10 +107,6 @@ def custom_spec(
         platforms=(),
         title=Path(model_file).parent.name if model_file.name == "model.json" else model_file.stem,
     )
-
-
-MAX_SCALE = 16
-"""The largest scale a model may have (the registry's largest is 8): a model that claims more is refused."""
 
 
 def _refuse_huge_outputs(loaded: LoadedModel, height: int, width: int) -> None:
@@ -136,8 +156,7 @@ def probe_scale(loaded: LoadedModel, divisibility_factor: int | None = None) -> 
 
 def with_file_facts(spec: ModelSpec, loaded: LoadedModel, scale: int | None) -> ModelSpec:
     """Complete a provisional spec with its scale (given or probed), parameters and size."""
-    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= MAX_SCALE):
-        raise ExplorerError(f"scale must be a whole number from 1 to {MAX_SCALE}, got {scale!r}.")
+    check_overrides(scale)
     return replace(
         spec,
         scale=scale or probe_scale(loaded, spec.divisibility_factor),

@@ -146,6 +146,7 @@ class Upscaler:
             model_path = store.model_json_path(self.spec, source=source, offline=offline, progress=status)
             self._loaded = get_loaded_model(self.spec, model_path)
         else:
+            custom.check_overrides(scale, input_range, divisibility_factor)  # before any download or load
             model_file = custom.locate(model, offline=offline, status=status)
             provisional = custom.custom_spec(model, model_file, input_range=input_range, divisibility_factor=divisibility_factor)
             self._loaded = get_loaded_model(provisional, model_file)
