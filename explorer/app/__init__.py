@@ -32,11 +32,12 @@ from explorer.app.urlstate import (
     RESTORED_JS,
     TABS,
     UPDATE_URL_JS,
+    USE_MODEL_URL_JS,
     settings_from_query,
     tab_url_js,
 )
 
-__all__ = ["AppConfig", "CSS", "THEME", "build_app", "launch_app", "preload_default_model", "restore_settings"]
+__all__ = ["CSS", "THEME", "AppConfig", "build_app", "launch_app", "preload_default_model", "restore_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
             control.change(None, inputs=[upscale.model, upscale.patch_size, upscale.padding], js=UPDATE_URL_JS)
         catalog.use.click(
             use_in_upscale, inputs=catalog.model, outputs=[upscale.model, tabs], queue=False, api_visibility="private"
-        ).then(None, js=tab_url_js("upscale"))
+        ).then(None, inputs=upscale.model, js=USE_MODEL_URL_JS)
         demo.load(
             restore_settings,
             outputs=[upscale.model, upscale.patch_size, upscale.padding, tabs],

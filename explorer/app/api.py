@@ -34,6 +34,7 @@ from explorer.app.common import (
     user_errors,
 )
 from explorer.app.config import AppConfig
+from explorer.app.inputs import PixelNumber, UploadImage
 from explorer.app.pictures import as_model_input, read_image
 from explorer.engine.registry import list_models
 from explorer.quality.evaluate import evaluate
@@ -145,11 +146,11 @@ def register_api(config: AppConfig, heavy: dict) -> None:
         Event options of model runs (their shared concurrency group).
     """
     with gr.Column(visible=False):
-        image = gr.Image(type="filepath", image_mode=None, label="image")
+        image = UploadImage(type="filepath", image_mode=None, label="image")
         model = gr.Textbox(DEFAULT_CHOICE, label="model")
         target = gr.Textbox(targets()[0], label="target")
-        patch_size = gr.Number(0, precision=0, minimum=0, label="patch_size")
-        padding = gr.Number(0, precision=0, minimum=0, label="padding")
+        patch_size = PixelNumber(0, label="patch_size")
+        padding = PixelNumber(0, label="padding")
         upscaled = gr.Image(type="numpy", image_mode=None, format="png", label="upscaled")
         report = gr.JSON(label="report")
         scores = gr.JSON(label="scores")

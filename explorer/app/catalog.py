@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import gradio as gr
+import numpy as np
 import pandas as pd
+from PIL import Image
 
 from explorer.app.common import (
     DEFAULT_CHOICE,
@@ -139,16 +141,18 @@ def render_card(spec: ModelSpec) -> str:
     return _HTML_SRC.sub(local, _LINK.sub(local, body)).strip()
 
 
-def sample_images(spec: ModelSpec) -> list[tuple[str, str]]:
-    """``(path, caption)`` of the sample images for a model.
+def sample_images(spec: ModelSpec) -> list[tuple[str | np.ndarray, str]]:
+    """The sample images for a model, with captions.
 
-    The benchmark's before/after crops (``model_cards/samples``), then the
-    package's own test input and the output UpscalerJS made on it, when the
-    package is already in the cache (nothing is downloaded to show a card).
+    The benchmark's before/after crops (``model_cards/samples``, served from
+    the cards folder), then the package's own test input and the output
+    UpscalerJS made on it, when the package is already in the cache (nothing
+    is downloaded to show a card). The package files are handed over as
+    pixels: the cache is not a folder the app serves files from.
     """
     samples = cards_dir() / "samples"
     name = spec.short_id.replace("/", "-")
-    found = []
+    found: list[tuple[str | np.ndarray, str]] = []
     candidates = [
         (samples / f"chelsea-x{spec.scale}-input.png", f"input (shrunk {spec.scale}×)"),
         (samples / f"chelsea-{name}.png", spec.short_id),
@@ -163,7 +167,8 @@ def sample_images(spec: ModelSpec) -> list[tuple[str, str]]:
         return found
     for relative, caption in ((spec.fixture, "UpscalerJS test input"), (spec.sample or spec.reference, "UpscalerJS's output")):
         if relative and (package / relative).is_file():
-            found.append((str(package / relative), caption))
+            with Image.open(package / relative) as picture:
+                found.append((np.asarray(picture.convert("RGBA" if "A" in picture.getbands() else "RGB")), caption))
     return found
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from explorer.app.common import DEFAULT_CHOICE, resolve_model, tiling_settings
+from explorer.app.common import DEFAULT_CHOICE, page_message, resolve_model, tiling_settings
 from explorer.errors import ExplorerError
 
 __all__ = ["TARGET_TITLES", "build_code_tab", "code_language", "snippet", "snippets_for", "targets"]
@@ -25,10 +25,7 @@ TARGET_TITLES = {
 """Tab titles of the known targets (others show their own name)."""
 
 _ALIASES = {"bash": "shell", "sh": "shell", "js": "javascript", "ts": "typescript"}
-_MISSING = (
-    "The snippet generator (`explorer.codegen.snippets`) is not part of this build, so no code can be shown. "
-    "Install the full package to get it."
-)
+_MISSING = "The code generator is not part of this server's build, so no code can be shown here."
 
 
 def targets() -> tuple[str, ...]:
@@ -79,7 +76,7 @@ def snippet(model: str, target: str, patch_size: float | None = 0, padding: floa
     try:
         return generate(spec, target, patch_size=patch, padding=pad)
     except ExplorerError as error:
-        raise gr.Error(str(error)) from None
+        raise gr.Error(page_message(error), print_exception=False) from None
 
 
 def snippets_for(

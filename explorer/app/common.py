@@ -9,16 +9,20 @@ download become a :class:`gradio.Error` whose message says what to do; notes
 from __future__ import annotations
 
 import contextlib
+import logging
+import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import gradio as gr
 
+from explorer.app.progress import ProgressFn, Ticker
+from explorer.engine import store
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec, list_models
-from explorer.engine.tiling import auto_tile_for, check_patch_settings
+from explorer.engine.tiling import auto_tile_for, parse_patch_settings
 from explorer.engine.upscaler import Upscaler
-from explorer.errors import ExplorerError
+from explorer.errors import ExplorerError, ModelFetchError, ModelFormatError, ModelNotFoundError
 
 __all__ = [
     "DEFAULT_CHOICE",
@@ -31,6 +35,7 @@ __all__ = [
     "model_choices",
     "model_label",
     "model_summary",
+    "page_message",
     "resolve_model",
     "settings_notes",
     "tiling_settings",
@@ -38,11 +43,10 @@ __all__ = [
     "whole_image_note",
 ]
 
-ProgressFn = Callable[..., None]
-"""A :class:`gradio.Progress` (or any callable taking ``(fraction or (done, total), desc=...)``)."""
-
 DEFAULT_CHOICE = get_spec(DEFAULT_MODEL).short_id
 """The model picker's value for the default model (short ids are what the URL shows)."""
+
+log = logging.getLogger(__name__)
 
 _TASK_ORDER = ("upscaling",)
 
@@ -71,42 +75,56 @@ def resolve_model(name: str | None) -> ModelSpec:
     try:
         return get_spec(name)
     except ExplorerError as error:
-        raise gr.Error(str(error)) from None
+        raise gr.Error(page_message(error), print_exception=False) from None
 
 
-def tiling_settings(patch_size: float | int | None, padding: float | int | None) -> tuple[int | None, int | None]:
+def tiling_settings(patch_size: object, padding: object) -> tuple[int | None, int | None]:
     """Turn the page's patch size and padding into :meth:`Upscaler.run`'s arguments.
 
     A patch size of 0 (or empty) means the whole image at once; padding then
-    does not apply. Settings that break UpscalerJS's rules raise a
-    :class:`gradio.Error` with the rule and a fix.
+    does not apply. Values that are not whole numbers of pixels, out of range,
+    or that break UpscalerJS's rules raise a :class:`gradio.Error` with the
+    rule and a fix (:func:`explorer.engine.tiling.parse_patch_settings`,
+    shared by every front end); nothing is clamped or rounded.
 
     Returns
     -------
     tuple
         ``(patch_size, padding)``: ``(None, None)`` for the whole image.
     """
-    patch = _whole_number(patch_size, "Patch size")
-    pad = _whole_number(padding, "Padding")
-    if not patch:
-        return None, None
     try:
-        checked = check_patch_settings(patch, pad)
+        patch, pad = parse_patch_settings(patch_size, padding, zero_is_whole=True)
     except ExplorerError as error:
-        raise gr.Error(str(error)) from None
-    return checked
+        raise gr.Error(page_message(error), print_exception=False) from None
+    if patch is None:
+        return None, None
+    return patch, pad or 0
 
 
-def _whole_number(value: float | int | str | None, name: str) -> int:
-    if value is None or value == "":
-        return 0
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise gr.Error(f"{name} must be a whole number of pixels, got {value!r}.") from None
-    if number != int(number) or number < 0:
-        raise gr.Error(f"{name} must be a whole number of pixels, 0 or more; got {value}.")
-    return int(number)
+def page_message(error: ExplorerError) -> str:
+    """What a page user reads for a library error: plain text, with what *they* can do.
+
+    Library messages address whoever runs the code (commands, environment
+    variables, Python calls); the whole message goes to the server log and
+    the page gets a version without operator advice or Markdown.
+    """
+    text = str(error)
+    if isinstance(error, ModelFetchError):
+        log.warning("Model download failed: %s", text)
+        return "This model could not be downloaded to the server right now. Try again in a minute, or pick another model."
+    if isinstance(error, ModelFormatError):
+        log.warning("Model files could not be read: %s", text)
+        return "This model's files could not be read on the server. Pick another model."
+    kept = [sentence for sentence in _SENTENCE.split(text) if not _OPERATOR.search(sentence)]
+    if len(kept) < len(_SENTENCE.split(text)):
+        log.info("Shown to the page without operator advice: %s", text)
+    if isinstance(error, ModelNotFoundError):
+        kept.append("Pick one from the Model list.")
+    return " ".join(kept).replace("`", "").strip()
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+_OPERATOR = re.compile(r"python -m explorer|UPSCALER_EXPLORER_|environment variable|PIL\.Image\.|max_pixels=|\bnp\.|pip install")
 
 
 def whole_image_note(spec: ModelSpec) -> str:
@@ -143,20 +161,23 @@ class LoadedUpscaler:
 
 
 def load_upscaler(spec: ModelSpec, progress: ProgressFn | None = None) -> LoadedUpscaler:
-    """Get the (shared, cached) model, showing download and load steps as progress.
+    """Get the (shared, cached) model, showing each step of a first use with its elapsed time.
 
     Models are loaded once per process and shared by every session
-    (:mod:`explorer.engine.runner` keeps a bounded cache).
+    (:mod:`explorer.engine.runner` keeps a bounded cache); a first use shows
+    "Downloading …" (when the package is not cached yet), then "Loading …".
     """
-
-    def status(message: str) -> None:
-        if progress is not None:
-            progress(0, desc=message)
-
-    status(f"Loading {spec.short_id} …")
     start = time.perf_counter()
-    with user_errors():
-        upscaler = Upscaler(spec, status=status)
+    with Ticker(progress) as ticker, user_errors():
+        ticker.step(f"Getting {spec.short_id}'s files")
+
+        def fetching(message: str) -> None:
+            verb = "Unpacking and checking" if message.startswith("Verifying") else "Downloading"
+            ticker.step(f"{verb} {spec.short_id} ({format_bytes(spec.size_bytes)}, first use on this server)")
+
+        store.model_json_path(spec, progress=fetching)
+        ticker.step(f"Loading {spec.short_id} ({format_bytes(spec.size_bytes)} of weights)")
+        upscaler = Upscaler(spec)
     seconds = time.perf_counter() - start
     return LoadedUpscaler(upscaler, fresh=seconds >= upscaler.load_seconds, seconds=seconds)
 
@@ -172,7 +193,7 @@ def user_errors() -> Iterator[None]:
     except gr.Error:
         raise
     except ExplorerError as error:
-        raise gr.Error(str(error)) from None
+        raise gr.Error(page_message(error), print_exception=False) from None
     except Exception as error:
         if isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError":
             raise gr.Error(

@@ -9,6 +9,7 @@ PNG files for download.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 import time
@@ -19,11 +20,12 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
+from explorer.app.common import page_message
 from explorer.app.config import DISPLAY_MAX_SIDE, AppConfig
 from explorer.engine.images import LoadedImage, load_image, save_png
 from explorer.errors import ExplorerError
 
-__all__ = ["as_model_input", "display_copy", "enlarge_nearest", "read_image", "rgb_view", "save_result_png"]
+__all__ = ["UPLOAD_HINT", "as_model_input", "display_copy", "enlarge_nearest", "read_image", "rgb_view", "save_result_png"]
 
 
 def read_image(path: str | os.PathLike | None, config: AppConfig, scale: int = 1) -> LoadedImage:
@@ -41,40 +43,57 @@ def read_image(path: str | os.PathLike | None, config: AppConfig, scale: int = 1
     Raises
     ------
     gradio.Error
-        No image, unreadable, or over a limit; the message gives the limit.
+        No image, unreadable, or over a limit: one line for the page user,
+        never the server's path to the upload.
     """
     if not path:
-        raise gr.Error("Add an image first: upload one, paste one, or pick an example.")
-    size = _header_size(path)
-    if size is not None:
-        width, height = size
-        if width * height > config.max_pixels:
-            raise gr.Error(
-                f"This image is {width}×{height} = {width * height:,} pixels; this app takes up to "
-                f"{config.max_pixels:,} ({_square(config.max_pixels)}). Downscale or crop it first, or run the app "
-                "yourself with a higher limit (`python -m explorer serve --max-pixels N`)."
-            )
-        if width * height * scale**2 > config.max_output_pixels:
-            raise gr.Error(
-                f"At {scale}x this {width}×{height} image would become {width * scale}×{height * scale} = "
-                f"{width * height * scale**2:,} pixels; this app makes up to {config.max_output_pixels:,} "
-                f"({_square(config.max_output_pixels)}). Use a smaller image or a smaller scale."
-            )
+        raise _error("Add an image first: upload one, paste one, or pick an example.")
+    data = Path(path).read_bytes() if Path(path).is_file() else b""
+    if not data:
+        raise _error(f"This file is empty (0 bytes). {UPLOAD_HINT}")
+    width, height = _header_size(data, config)
+    if width * height == 0:
+        raise _error(f"This image has no pixels ({width}×{height}). {UPLOAD_HINT}")
+    if width * height > config.max_pixels:
+        raise _error(
+            f"This image is {width}×{height} = {width * height:,} pixels; this app takes up to "
+            f"{config.max_pixels:,} ({_square(config.max_pixels)}). Downscale or crop it first."
+        )
+    if width * height * scale**2 > config.max_output_pixels:
+        raise _error(
+            f"At {scale}x this {width}×{height} image would become {width * scale}×{height * scale} = "
+            f"{width * height * scale**2:,} pixels; this app makes up to {config.max_output_pixels:,} "
+            f"({_square(config.max_output_pixels)}). Use a smaller image or a smaller scale."
+        )
     try:
-        loaded = load_image(path, max_pixels=config.max_pixels)
+        loaded = load_image(data, max_pixels=config.max_pixels)
     except ExplorerError as error:
-        raise gr.Error(str(error)) from None
+        raise _error(page_message(error).replace("The image data", "This image")) from None
     for note in loaded.notes:
         gr.Warning(note)
     return loaded
 
 
-def _header_size(path: str | os.PathLike) -> tuple[int, int] | None:
+UPLOAD_HINT = "Upload a PNG, JPEG or WebP image."
+"""What a page user can do about an upload the app cannot use."""
+
+
+def _error(message: str) -> gr.Error:
+    return gr.Error(message, print_exception=False)
+
+
+def _header_size(data: bytes, config: AppConfig) -> tuple[int, int]:
+    """The size an image file declares, read from its header only."""
     try:
-        with Image.open(path) as image:
+        with Image.open(io.BytesIO(data)) as image:
             return image.size
-    except Exception:  # load_image explains unreadable files
-        return None
+    except Image.DecompressionBombError:
+        raise _error(
+            f"This image declares more pixels than this app takes ({config.max_pixels:,}, "
+            f"{_square(config.max_pixels)}). Downscale or crop it first."
+        ) from None
+    except Exception:  # noqa: BLE001 - whatever Pillow cannot open is not an image for this page
+        raise _error(f"This file is not an image the app can read. {UPLOAD_HINT}") from None
 
 
 def _square(pixels: int) -> str:

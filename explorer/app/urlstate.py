@@ -9,15 +9,15 @@ defaults, with a note saying why); when a setting changes, the browser runs
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from explorer.app.common import DEFAULT_CHOICE
 from explorer.engine.registry import get_spec
-from explorer.engine.tiling import check_patch_settings
+from explorer.engine.tiling import parse_patch_settings
 from explorer.errors import ExplorerError
 
-__all__ = ["RESTORED_JS", "TABS", "UPDATE_URL_JS", "UrlSettings", "settings_from_query", "tab_url_js"]
+__all__ = ["RESTORED_JS", "TABS", "UPDATE_URL_JS", "USE_MODEL_URL_JS", "UrlSettings", "settings_from_query", "tab_url_js"]
 
 TABS = ("upscale", "models", "compare", "code", "benchmarks")
 """Tab ids, in page order (``?tab=`` takes one of them)."""
@@ -47,21 +47,6 @@ class UrlSettings:
     problems: tuple[str, ...] = field(default=(), compare=False)
 
 
-def _int_param(query: Mapping[str, str], name: str, problems: list[str]) -> int | None:
-    text = query.get(name)
-    if text is None or text == "":
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        problems.append(f"{name}={text!r} in the address is not a whole number; using the default.")
-        return None
-    if value < 0:
-        problems.append(f"{name}={value} in the address is negative; using the default.")
-        return None
-    return value
-
-
 def settings_from_query(query: Mapping[str, str]) -> UrlSettings:
     """Read the settings from the page's query parameters.
 
@@ -82,19 +67,16 @@ def settings_from_query(query: Mapping[str, str]) -> UrlSettings:
             model = get_spec(query["model"]).short_id
         except ExplorerError as error:
             problems.append(f"{error} Showing {DEFAULT_CHOICE} instead.")
-    patch = _int_param(query, "patch_size", problems) or 0
-    padding = _int_param(query, "padding", problems) or 0
-    if patch:
-        try:
-            check_patch_settings(patch, padding)
-        except ExplorerError as error:
-            problems.append(f"The address asks for {error} Using the whole image instead.")
-            patch, padding = 0, 0
+    try:
+        patch, padding = parse_patch_settings(query.get("patch_size"), query.get("padding"), zero_is_whole=True)
+    except ExplorerError as error:
+        problems.append(f"The address's settings were not used: {error}")
+        patch, padding = None, None
     tab = query.get("tab") or TABS[0]
     if tab not in TABS:
         problems.append(f"There is no tab {tab!r}; the tabs are {', '.join(TABS)}.")
         tab = TABS[0]
-    return UrlSettings(model=model, patch_size=patch, padding=padding, tab=tab, problems=tuple(problems))
+    return UrlSettings(model=model, patch_size=patch or 0, padding=padding or 0, tab=tab, problems=tuple(problems))
 
 
 _REWRITE = (
@@ -136,3 +118,15 @@ def tab_url_js(tab: str) -> str:
         f"() => {{ if (!{_READY}) {{ return []; }} const url = new URL(window.location.href); "
         f'url.searchParams.set("tab", "{tab}"); {_REWRITE} return []; }}'
     )
+
+
+USE_MODEL_URL_JS = f"""
+(model) => {{
+  const url = new URL(window.location.href);
+  if (model) {{ url.searchParams.set("model", model); }}
+  url.searchParams.set("tab", "upscale");
+  {_REWRITE}
+  return [];
+}}
+"""
+"""Browser code run after "Try X in Upscale": the model and the Upscale tab go into the address."""

@@ -32,17 +32,22 @@ from explorer.errors import PatchSettingsError
 if TYPE_CHECKING:
     from explorer.engine.registry import ModelSpec
 
+MAX_PATCH_SIZE = 4096
+"""Largest patch side accepted, in pixels: larger than any image side worth patching (the pixel limit is 4096²)."""
+
 __all__ = [
     "AUTO_TILE",
     "AutoTile",
+    "MAX_PATCH_SIZE",
     "auto_tile_for",
     "Patch",
     "TilePlan",
     "check_patch_settings",
+    "parse_patch_settings",
     "plan_patches",
-    "validate_patch_settings",
     "round_up_to_multiple",
     "stitch",
+    "validate_patch_settings",
 ]
 
 
@@ -144,6 +149,11 @@ def validate_patch_settings(patch_size: int | None, padding: int | None) -> tupl
             f"patch_size must be greater than 0, got {patch_size}. "
             "Leave it unset to upscale the whole image at once."
         )
+    if patch_size > MAX_PATCH_SIZE:
+        raise PatchSettingsError(
+            f"patch_size={patch_size} is too large: use at most {MAX_PATCH_SIZE} pixels "
+            "(a patch larger than the image runs it in one piece)."
+        )
     if padding is None:
         return int(patch_size), 0
     if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
@@ -154,6 +164,73 @@ def validate_patch_settings(patch_size: int | None, padding: int | None) -> tupl
             f"smaller than the patch size. Use padding < {math.ceil(patch_size / 2)} or a bigger patch size."
         )
     return int(patch_size), int(padding)
+
+
+def _raw_pixels(value: object, name: str, limit: int) -> int | None:
+    """A pixel count typed, pasted or sent by a front end, as an int; None when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    shown = repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, bool):
+        raise PatchSettingsError(f"{name} must be a whole number of pixels, got {shown}.")
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        raise PatchSettingsError(f"{name} must be a whole number of pixels, got {shown}.") from None
+    if math.isnan(number):
+        raise PatchSettingsError(f"{name} must be a whole number of pixels, got {shown} (not a number).")
+    if math.isinf(number) or abs(number) > limit:
+        raise PatchSettingsError(f"{name} {shown} is out of range: use a whole number of pixels from 0 to {limit}.")
+    if number < 0:
+        raise PatchSettingsError(f"{name} cannot be negative (got {shown}): use a whole number of pixels from 0 to {limit}.")
+    if not number.is_integer():
+        raise PatchSettingsError(f"{name} must be a whole number of pixels, got {shown}: use {math.floor(number)} or {math.ceil(number)}.")
+    return int(number)
+
+
+def parse_patch_settings(
+    patch_size: object, padding: object, *, zero_is_whole: bool = False
+) -> tuple[int | None, int | None]:
+    """Turn patch settings as a front end receives them (a form, an address, JSON, text) into valid ints.
+
+    Every front end calls this before running anything, so a bad value gets
+    the same message everywhere and nothing is clamped or rounded silently.
+
+    Parameters
+    ----------
+    patch_size, padding : object
+        Numbers or their text; None or empty text means unset.
+    zero_is_whole : bool
+        Read a patch size of 0 as "the whole image at once" (the app's
+        convention), instead of an error (UpscalerJS's).
+
+    Returns
+    -------
+    tuple
+        ``(patch_size, padding)``: patch size None for the whole image (then
+        padding is returned as given, for the caller to ignore or warn about);
+        padding None when unset.
+
+    Raises
+    ------
+    PatchSettingsError
+        NaN, infinite, fractional, negative or too large values, and the
+        UpscalerJS rules of :func:`validate_patch_settings` (padding at least
+        half the patch size).
+
+    Examples
+    --------
+    >>> parse_patch_settings("64", 4.0)
+    (64, 4)
+    >>> parse_patch_settings(0, 0, zero_is_whole=True)
+    (None, 0)
+    """
+    patch = _raw_pixels(patch_size, "Patch size", MAX_PATCH_SIZE)
+    pad = _raw_pixels(padding, "Padding", MAX_PATCH_SIZE // 2)
+    if patch is None or (zero_is_whole and patch == 0):
+        return None, pad
+    checked, checked_pad = validate_patch_settings(patch, pad)
+    return checked, (None if pad is None else checked_pad)
 
 
 def check_patch_settings(patch_size: int | None, padding: int | None) -> tuple[int | None, int]:

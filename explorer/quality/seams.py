@@ -20,17 +20,38 @@ import numpy as np
 from explorer.engine.tiling import TilePlan
 from explorer.quality.metrics import psnr
 
-__all__ = ["DIFFERENCE_CAP", "DifferenceStats", "difference_map", "difference_stats", "draw_plan", "view_factor"]
+__all__ = [
+    "DIFFERENCE_CAP",
+    "DifferenceStats",
+    "difference_map",
+    "difference_stats",
+    "draw_plan",
+    "ramp_stops",
+    "ramp_ticks",
+    "view_factor",
+]
 
 DIFFERENCE_CAP = 32
 """Differences of this many levels (of 255) or more get the hottest colour."""
 
 _CONTEXT_RGB = np.array([255, 140, 0], np.float32)  # orange: read as context, not kept
 _KEPT_EDGE_RGB = np.array([0, 229, 255], np.uint8)  # cyan: edges of the kept parts
-_CONTEXT_ALPHA = 0.45
+_CONTEXT_ALPHA = 0.6
 # Colour ramp of the heat map: black, purple, red, orange, yellow, white (positions 0..1).
 _RAMP_AT = np.array([0.0, 0.15, 0.4, 0.65, 0.85, 1.0])
 _RAMP_RGB = np.array([[0, 0, 0], [80, 18, 123], [190, 40, 60], [245, 120, 30], [250, 210, 60], [255, 255, 255]], np.float32)
+
+
+def ramp_stops() -> list[tuple[float, tuple[int, int, int]]]:
+    """The heat map's colour ramp: ``(position 0..1, (r, g, b))`` from equal (black) to the cap (white)."""
+    return [(float(at), tuple(int(c) for c in rgb)) for at, rgb in zip(_RAMP_AT, _RAMP_RGB, strict=True)]
+
+
+def ramp_ticks(cap: int = DIFFERENCE_CAP) -> list[tuple[float, str]]:
+    """Where differences of 0, 1, 2, 4, … levels fall on the ramp (``(position, label)``), the cap as ``"≥ cap"``."""
+    levels = [0] + [2**k for k in range(int(math.log2(cap)) + 1) if 2**k < cap]
+    ticks = [(math.log1p(level) / math.log1p(cap), str(level)) for level in levels]
+    return [*ticks, (1.0, f"≥ {cap}")]
 
 
 def view_factor(height: int, width: int, *, target: int = 512, limit: int = 8) -> int:

@@ -60,3 +60,31 @@ def test_errors_come_back_with_their_message(client, photo, tmp_path):
         client.predict(handle_file(str(big)), "default-model", 0, 0, api_name="/upscale")
     with pytest.raises(Exception, match="Unknown target"):
         client.predict("default-model", "cobol", 0, 0, api_name="/snippet")
+
+
+@pytest.mark.parametrize(
+    ("patch_size", "padding", "message"),
+    [
+        (100000, 4, "out of range"),
+        (64, 200, "twice the padding"),
+        (64, -5, "cannot be negative"),
+        (-10, 4, "cannot be negative"),
+        ("NaN", 4, "not a number"),  # JSON has no NaN or infinity: clients send them as text
+        ("inf", 4, "out of range"),
+        (64, "-Infinity", "out of range"),
+        (3.5, 0, "use 3 or 4"),
+        (1e300, 4, "out of range"),
+    ],
+)
+def test_out_of_range_settings_get_the_projects_message(client, photo, patch_size, padding, message):
+    with pytest.raises(Exception, match=message) as caught:
+        client.predict(handle_file(str(photo)), "default-model", patch_size, padding, api_name="/upscale")
+    assert "Value" not in str(caught.value)  # not Gradio's own range check
+
+
+def test_a_file_that_is_not_an_image_gets_one_line(client, tmp_path):
+    page = tmp_path / "page.png"
+    page.write_text("<!doctype html><html><body>not a picture</body></html>")
+    with pytest.raises(Exception, match="not an image the app can read") as caught:
+        client.predict(handle_file(str(page)), "default-model", 0, 0, api_name="/upscale")
+    assert "preprocess" not in str(caught.value) and "/tmp" not in str(caught.value)

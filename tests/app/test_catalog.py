@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
 
-from explorer import list_models
+from explorer import Upscaler, list_models
 from explorer.app.catalog import (
     ALL,
     COLUMNS,
@@ -116,7 +117,16 @@ def test_samples_are_the_benchmark_crops_then_the_package_files(cards_copy, mode
     samples = sample_images(get_spec("pixel-upsampler/x2"))
     captions = [caption for _, caption in samples]
     assert captions[:3] == ["input (shrunk 2×)", "pixel-upsampler/x2", "bicubic"]
-    assert all(Path(path).is_file() for path, _ in samples)
+    assert all(Path(path).is_file() for path, _ in samples[:3])  # served from the cards folder
+    package = dict((caption, image) for image, caption in samples[3:])
+    fixture = package["UpscalerJS test input"]  # from the package cache, which the app does not serve: pixels
+    assert isinstance(fixture, np.ndarray) and fixture.dtype == np.uint8 and fixture.shape[2] in (3, 4)
+
+
+def test_a_cached_models_package_samples_come_as_pixels(model_cache):
+    Upscaler("default-model")  # in the cache
+    package = dict((caption, image) for image, caption in sample_images(get_spec("default-model")))
+    assert package["UpscalerJS's output"].shape[:2] == (package["UpscalerJS test input"].shape[0] * 2, package["UpscalerJS test input"].shape[1] * 2)
 
 
 def test_card_view_and_row_clicks():

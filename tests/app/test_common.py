@@ -7,6 +7,7 @@ import pytest
 
 from explorer import list_models
 from explorer.app.common import (
+    page_message,
     format_bytes,
     format_seconds,
     load_upscaler,
@@ -29,7 +30,7 @@ def test_patch_size_zero_means_the_whole_image():
 
 @pytest.mark.parametrize(
     ("patch", "padding", "message"),
-    [(64, 32, "twice the padding"), (64, -1, "0 or more"), (12.5, 2, "whole number"), ("big", 0, "whole number")],
+    [(64, 32, "twice the padding"), (64, -1, "cannot be negative"), (12.5, 2, "whole number"), ("big", 0, "whole number")],
 )
 def test_settings_that_break_the_rules_are_errors_for_the_page(patch, padding, message):
     with pytest.raises(gr.Error) as caught:
@@ -79,6 +80,35 @@ def test_loading_reports_progress_and_whether_it_was_fresh():
     messages = []
     first = load_upscaler(get_spec("pixel-upsampler/x3"), lambda value, desc=None: messages.append(desc))
     again = load_upscaler(get_spec("pixel-upsampler/x3"))
-    assert messages[0] == "Loading pixel-upsampler/x3 …"
+    assert messages[0] == "Getting pixel-upsampler/x3's files" and messages[-1].startswith("Loading pixel-upsampler/x3")
     assert again.upscaler.spec.id == first.upscaler.spec.id and again.fresh is False
 
+
+
+def test_page_messages_are_plain_text_with_what_the_page_user_can_do():
+    from explorer.errors import ModelNotFoundError, OfflineError
+
+    with pytest.raises(gr.Error) as caught:
+        resolve_model("esrgan-slim/5x")
+    text = caught.value.message
+    assert "`" not in text and "python -m explorer" not in text and text.endswith("Pick one from the Model list.")
+    offline = OfflineError("Model x is not cached and UPSCALER_EXPLORER_OFFLINE=1: run `python -m explorer fetch x`.")
+    shown = page_message(offline)
+    assert "UPSCALER_EXPLORER" not in shown and "python" not in shown and "pick another model" in shown
+    assert "run" not in page_message(ModelNotFoundError("No model called 'x'. Run `python -m explorer models` to list them."))
+
+
+def test_the_ticker_names_each_step_with_its_elapsed_time():
+    import re
+    import time
+
+    from explorer.app.progress import Ticker
+
+    shown = []
+    with Ticker(lambda value, desc=None, unit=None: shown.append((value, desc)), interval=0.05) as ticker:
+        ticker.step("Loading x")
+        time.sleep(1.2)  # long enough for the clock to show a whole second
+        ticker.count(1, 3, "Upscaling with x")
+    assert shown[0] == (None, "Loading x")
+    assert any(re.fullmatch(r"Loading x · \d+ s", desc) for _, desc in shown)
+    assert shown[-1] == ((1, 3), "Upscaling with x") and ticker.steps == ["Loading x", "Upscaling with x"]

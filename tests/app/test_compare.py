@@ -20,7 +20,8 @@ def test_reference_mode_scores_each_model_and_bicubic(photo):
     nearest = score_row("nearest", "baseline", upscale_baseline(low, 2, "nearest"), reference, 2, 0.0)
     pixel = out.table.iloc[0]
     assert pixel["PSNR-Y"] == round(nearest["psnr_y"], 2)  # repeating pixels is the nearest baseline
-    assert (out.table["seconds"].iloc[:2] > 0).all() and out.table["parameters"].iloc[1] == 222075
+    # measured, and rounded to ms in the table: a fast run may show 0.000, never nothing
+    assert out.table["seconds"].iloc[:2].ge(0).all() and out.table["parameters"].iloc[1] == 222075
     assert [caption.split(" ·")[0] for _, caption in out.gallery] == ["original", "pixel-upsampler/x2", "default-model", "bicubic ×2"]
     assert all(image.shape == (48, 64, 3) for image, _ in out.gallery)
     assert list(out.points["method"]) == ["pixel-upsampler/x2", "default-model", "bicubic ×2"]

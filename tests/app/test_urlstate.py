@@ -30,9 +30,15 @@ def test_the_address_restores_model_patch_padding_and_tab():
     ("query", "expected", "problem"),
     [
         ({"model": "esrgan-slim/5x"}, UrlSettings(), "No model called"),
-        ({"patch_size": "sixty"}, UrlSettings(), "not a whole number"),
+        ({"patch_size": "sixty"}, UrlSettings(), "must be a whole number"),
         ({"patch_size": "64", "padding": "40"}, UrlSettings(), "twice the padding"),
         ({"padding": "-3"}, UrlSettings(), "negative"),
+        ({"patch_size": "100000", "padding": "4"}, UrlSettings(), "out of range"),
+        ({"patch_size": "NaN"}, UrlSettings(), "not a number"),
+        ({"patch_size": "inf"}, UrlSettings(), "out of range"),
+        ({"patch_size": "3.5"}, UrlSettings(), "use 3 or 4"),
+        ({"patch_size": "64", "padding": "1e300"}, UrlSettings(), "out of range"),
+        ({"patch_size": "-10", "padding": "200"}, UrlSettings(), "negative"),
         ({"tab": "settings"}, UrlSettings(), "no tab"),
     ],
 )

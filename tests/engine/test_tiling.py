@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from explorer.engine.tiling import (
+    MAX_PATCH_SIZE,
     check_patch_settings,
+    parse_patch_settings,
     plan_patches,
     round_up_to_multiple,
     stitch,
@@ -112,6 +114,7 @@ def test_stitching_a_pixel_repeat_equals_the_whole_image(height, width, patch_si
         (16, 9, "too large"),
         (16, -1, "padding must be"),
         (12.5, 2, "whole number"),
+        (MAX_PATCH_SIZE + 1, 4, f"at most {MAX_PATCH_SIZE}"),
     ],
 )
 def test_invalid_settings_are_refused_with_advice(patch_size, padding, message):
@@ -137,3 +140,54 @@ def test_stitch_rejects_outputs_of_the_wrong_scale():
 
 def test_round_up_to_multiple():
     assert [round_up_to_multiple(v, 64) for v in (1, 64, 65, 128)] == [64, 64, 128, 128]
+
+
+BAD_RAW_SETTINGS = [
+    # (patch size, padding, what the message must say): the values users type, paste or send
+    (100000, 4, "out of range"),
+    ("100000", 4, "out of range"),
+    (64, 200, "twice the padding"),
+    (64, -5, "cannot be negative"),
+    (-10, 4, "cannot be negative"),
+    (-10, 200, "cannot be negative"),
+    (float("nan"), 4, "not a number"),
+    ("NaN", 4, "not a number"),
+    (64, float("nan"), "not a number"),
+    (float("inf"), 4, "out of range"),
+    (64, "-inf", "out of range"),
+    (3.5, 0, "use 3 or 4"),
+    (64, "3.5", "use 3 or 4"),
+    (1e300, 4, "out of range"),
+    (64, 1e300, "out of range"),
+    ("sixty-four", 4, "whole number"),
+    (True, 4, "whole number"),
+]
+
+
+@pytest.mark.parametrize(("patch_size", "padding", "message"), BAD_RAW_SETTINGS)
+def test_raw_settings_from_front_ends_are_refused_not_clamped(patch_size, padding, message):
+    with pytest.raises(PatchSettingsError, match=message) as caught:
+        parse_patch_settings(patch_size, padding, zero_is_whole=True)
+    assert "\n" not in str(caught.value) and ("Patch size" in str(caught.value) or "adding" in str(caught.value))
+
+
+@pytest.mark.parametrize(
+    ("patch_size", "padding", "zero_is_whole", "expected"),
+    [
+        ("64", "4", False, (64, 4)),
+        (64.0, 4.0, False, (64, 4)),
+        (np.int64(48), np.float32(2), False, (48, 2)),
+        (" 32 ", None, False, (32, None)),
+        (0, 0, True, (None, 0)),
+        ("", "", True, (None, None)),
+        (None, 8, False, (None, 8)),  # whole image: padding handed back for the caller to ignore
+        (MAX_PATCH_SIZE, 0, False, (MAX_PATCH_SIZE, 0)),
+    ],
+)
+def test_raw_settings_that_are_whole_numbers_pass(patch_size, padding, zero_is_whole, expected):
+    assert parse_patch_settings(patch_size, padding, zero_is_whole=zero_is_whole) == expected
+
+
+def test_zero_is_an_error_unless_the_front_end_means_whole_image():
+    with pytest.raises(PatchSettingsError, match="greater than 0"):
+        parse_patch_settings(0, 0)

@@ -1,0 +1,210 @@
+"""What the Upscale tab says about a finished run: summary, timings, time per call, the seams view.
+
+Plain functions from a run's :class:`~explorer.engine.upscaler.UpscaleReport`
+to Markdown, tables and pictures; :func:`seams_heatmap` runs the image whole
+once more to map where tiling changed the output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from explorer.app.common import format_seconds, load_upscaler, resolve_model, user_errors
+from explorer.app.pictures import display_copy
+from explorer.app.progress import ProgressFn
+from explorer.engine.tiling import TilePlan
+from explorer.engine.upscaler import UpscaleReport
+from explorer.quality import seams
+
+__all__ = [
+    "HEATMAP_MAX_OUTPUT_PIXELS",
+    "LastRun",
+    "SeamsOutputs",
+    "heat_legend_html",
+    "patch_times",
+    "plan_view",
+    "seams_heatmap",
+    "summary",
+    "timings",
+]
+
+HEATMAP_MAX_OUTPUT_PIXELS = 4096 * 4096
+"""The seams heat map runs the whole image once more; only for outputs up to this size."""
+
+
+@dataclass(frozen=True)
+class LastRun:
+    """What :func:`seams_heatmap` needs from the last upscale (paths, not pixels, so sessions stay small).
+
+    Attributes
+    ----------
+    model : str
+        Short model id.
+    input_png : pathlib.Path
+        The image the model ran on (the low-resolution copy in reference mode).
+    output_png : pathlib.Path
+        The full-resolution result.
+    plan : TilePlan or None
+        The patch plan; None for a whole-image run.
+    """
+
+    model: str
+    input_png: Path
+    output_png: Path
+    plan: TilePlan | None
+
+
+class SeamsOutputs(NamedTuple):
+    """What :func:`seams_heatmap` returns."""
+
+    heatmap: np.ndarray | None
+    note: str
+
+
+def summary(model: str, scale: int, report: UpscaleReport, *, shown: int, scoring: bool, alpha: bool) -> str:
+    """The headline of a run: sizes, how it was cut, time, and what the slider compares."""
+    (w, h), (ow, oh) = report.input_size, report.output_size
+    if report.patch_size and report.patches == 1:
+        how = f"one patch: the {report.patch_size} px patch covers the whole {w}×{h} image, so it ran whole"
+    elif report.patch_size:
+        how = f"{report.patches} patches of {report.patch_size} px, padding {report.padding}"
+        how += " (tiled automatically: large image)" if report.auto_tiled else ""
+    else:
+        how = "whole image"
+    lines = [
+        f"**{w}×{h} → {ow}×{oh}** with {model} on {'the copy of your image shrunk ' + str(scale) + '×' if scoring else 'your image'}: "
+        f"{how}, {format_seconds(report.total_seconds)}."
+    ]
+    if shown < ow:
+        lines.append(f"Shown at {shown / ow:.0%}; the PNG is full size.")
+    if scoring:
+        lines.append("Drag the slider: left is your original image, right is the model's output from the shrunk copy.")
+    elif scale == 1:
+        lines.append("Drag the slider: left is your image, right is the model's output.")
+    else:
+        lines.append("Drag the slider: left is your image with each pixel repeated, right is the model's output.")
+    if alpha:
+        lines.append(
+            "Transparency is kept: the model sees the colours only, the alpha channel is resized separately "
+            "(bicubic) and is in the PNG; the slider shows the colours."
+        )
+    return " ".join(lines)
+
+
+def timings(report: UpscaleReport, fresh: bool, loading: float, total: float) -> str:
+    """A Markdown table: model load, warm-up (tracing), inference, per patch, total."""
+    load = (
+        f"{format_seconds(loading)} (this run: fetched if needed, then built)"
+        if fresh
+        else f"cached (loaded once per server in {format_seconds(report.load_seconds)})"
+    )
+    times = report.patch_seconds
+    shape = report.plan.patch_shape if report.plan else (report.input_size[1], report.input_size[0])
+    rows = [("Model load", load)]
+    steady = times[1:] if report.traced else times
+    if report.traced:
+        rows.append(("Warm-up", f"{format_seconds(times[0])}: the first call traces the model for {shape[1]}×{shape[0]} inputs (once per size)"))
+    else:
+        rows.append(("Warm-up", f"none: already traced for {shape[1]}×{shape[0]} inputs"))
+    rows.append(("Inference", f"{format_seconds(report.inference_seconds)} in {report.patches} model call{'s' * (report.patches != 1)}"))
+    if steady and report.patches > 1:
+        median = float(np.median(steady))
+        rows.append(("Per patch", f"{format_seconds(median)} median (min {format_seconds(min(steady))}, max {format_seconds(max(steady))})"))
+    rows.append(("Total", f"{format_seconds(total)} for the request (reading, tiling, stitching, PNG included)"))
+    return "| Step | Time |\n|---|---|\n" + "\n".join(f"| {name} | {value} |" for name, value in rows)
+
+
+def patch_times(report: UpscaleReport) -> pd.DataFrame:
+    """One row per model call: its number, milliseconds (1 decimal) and whether it traced the model."""
+    kinds = ["first (traces)" if report.traced and i == 0 else "steady" for i in range(len(report.patch_seconds))]
+    return pd.DataFrame(
+        {
+            "call": np.arange(1, len(report.patch_seconds) + 1),
+            "ms": np.round(np.array(report.patch_seconds) * 1000, 1),
+            "kind": kinds,
+        }
+    )
+
+
+def plan_view(input_rgb: np.ndarray, report: UpscaleReport) -> tuple[np.ndarray | None, str]:
+    """The patch grid drawn over the input, and a note; None and a hint for a whole-image run."""
+    if report.plan is None:
+        return None, "**Whole image**: one model call, so no patches and no seams. Set a patch size to see the grid."
+    plan = report.plan
+    rgb = input_rgb
+    if (plan.height, plan.width) != rgb.shape[:2]:  # padded for the model's divisibility: draw on the padded frame
+        rgb = np.pad(rgb, ((0, plan.height - rgb.shape[0]), (0, plan.width - rgb.shape[1]), (0, 0)))
+    zoom = seams.view_factor(plan.height, plan.width, target=768, limit=16)
+    picture = display_copy(seams.draw_plan(rgb, plan, zoom=zoom))
+    note = (
+        f"**{len(plan.rows)} × {len(plan.cols)} patches** of {plan.patch_shape[1]}×{plan.patch_shape[0]} px, "
+        f"padding {plan.padding} px. Cyan lines bound the part each patch keeps; orange bands are the padding each "
+        "patch reads as context and throws away. The heat map below shows where the tiled output differs from a "
+        "whole-image run."
+    )
+    return picture, note
+
+
+def heat_legend_html(cap: int = seams.DIFFERENCE_CAP) -> str:
+    """A colour bar for the heat map, labelled in levels of difference (of 255), as HTML."""
+    stops = ", ".join(f"rgb({r},{g},{b}) {at:.0%}" for at, (r, g, b) in seams.ramp_stops())
+    ticks = "".join(
+        f'<span style="position:absolute;left:{at:.0%};transform:translateX(-50%)">{label}</span>'
+        for at, label in seams.ramp_ticks(cap)
+    )
+    return (
+        '<div class="heat-legend"><div style="height:14px;border-radius:3px;'
+        f'background:linear-gradient(to right, {stops})"></div>'
+        f'<div style="position:relative;height:1.4em;font-size:0.8em">{ticks}</div>'
+        '<div style="font-size:0.8em;opacity:0.8">|tiled − whole image| in levels of 255 (log scale)</div></div>'
+    )
+
+
+def seams_heatmap(last_run: LastRun | None, progress: ProgressFn | None = gr.Progress()) -> SeamsOutputs:
+    """Run the last image whole and map where the tiled output differs.
+
+    Parameters
+    ----------
+    last_run : LastRun or None
+        From the last upscale; None before any run (or after a failed one).
+    progress : callable
+        Shows the extra model call.
+
+    Returns
+    -------
+    SeamsOutputs
+        The heat map (None when there is nothing to compare) and a note.
+    """
+    if last_run is None or last_run.plan is None:
+        return SeamsOutputs(None, "")
+    spec = resolve_model(last_run.model)
+    plan = last_run.plan
+    if len(plan) == 1:
+        return SeamsOutputs(None, "One patch covers the whole image: there are no seams to map.")
+    if plan.height * plan.width * spec.scale**2 > HEATMAP_MAX_OUTPUT_PIXELS:
+        return SeamsOutputs(None, "The image is too large to also run whole for the heat map.")
+    tiled = np.asarray(Image.open(last_run.output_png))
+    model_input = np.asarray(Image.open(last_run.input_png))
+    handle = load_upscaler(spec, progress)
+    if progress is not None:
+        progress(None, desc="Running the whole image for the seams heat map")
+    with user_errors():
+        whole = handle.upscaler.run(model_input).image
+    stats = seams.difference_stats(tiled, whole)
+    heat = seams.shrink_for_view(seams.difference_map(tiled, whole), 1600)
+    if stats.max_levels == 0:
+        note = "**Identical** to the whole-image output: the padding hides every seam."
+    else:
+        note = (
+            f"**|tiled − whole image|**: up to {stats.max_levels} levels (of 255), mean {stats.mean_levels:.3f}; "
+            f"{stats.changed_fraction:.1%} of pixels differ; PSNR {stats.psnr:.1f} dB. Black is equal; brighter is "
+            "further apart (see the colour bar). More padding moves the seams toward black."
+        )
+    return SeamsOutputs(heat, note)
