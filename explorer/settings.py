@@ -14,6 +14,7 @@ Variable                                   Meaning (default)
 ``UPSCALER_EXPLORER_SOURCE``               ``auto``, ``npm`` or ``cdn`` (``auto``)
 ``UPSCALER_EXPLORER_CDN``                  CDN base address (:data:`DEFAULT_CDN`)
 ``UPSCALER_EXPLORER_CARDS``                folder of the model cards (those the package carries)
+``UPSCALER_EXPLORER_DOWNLOAD_SECONDS``     longest one model download may take, all files (600)
 ``UPSCALER_EXPLORER_MAX_PIXELS``           largest input image, in pixels (:data:`DEFAULT_MAX_PIXELS`)
 ``UPSCALER_EXPLORER_AUTO_TILE_PIXELS``     outputs larger than this are tiled (2048×2048)
 ``UPSCALER_EXPLORER_MODEL_CACHE``          loaded models a process keeps (4)
@@ -48,6 +49,7 @@ __all__ = [
     "cache_dir",
     "cards_dir",
     "cdn_base",
+    "download_seconds",
     "is_offline",
     "max_pixels",
     "model_cache_size",
@@ -122,6 +124,12 @@ def cards_dir() -> Path:
     if isinstance(installed, Path) and installed.is_dir():
         return installed
     return Path(__file__).resolve().parents[1] / "model_cards"
+
+
+def download_seconds() -> int:
+    """The longest one model download (a model.json and its shards, or a package's files) may take:
+    ``$UPSCALER_EXPLORER_DOWNLOAD_SECONDS``, default 600."""
+    return _positive_int("DOWNLOAD_SECONDS", 600)
 
 
 def max_pixels() -> int | None:

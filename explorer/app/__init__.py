@@ -178,8 +178,10 @@ def launch_app(
     tuple
         Gradio's ``(app, local_url, share_url)``.
     """
+    from explorer.engine import store
     from explorer.engine.registry import cards_dir
 
+    store.clean_stale_staging(store.cache_dir())  # what a killed server left mid-download (and its npm child)
     if preload:
         threading.Thread(target=preload_default_model, name="preload-default-model", daemon=True).start()
     return demo.launch(

@@ -7,11 +7,9 @@ import dataclasses
 import functools
 import hashlib
 import io
-import os
 import shutil
 import tarfile
 import threading
-import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
@@ -282,19 +280,6 @@ def test_when_another_process_installed_first_its_copy_is_kept(pixel_tarball: Pa
     assert npm.install_tarball(pixel_tarball, PIXEL, cache) == theirs
     assert [p.name for p in theirs.iterdir()] == ["theirs.txt"]
     assert list((cache / "tmp").iterdir()) == []
-
-
-def test_stale_staging_is_cleaned_and_fresh_staging_kept(pixel_tarball: Path, tmp_path: Path) -> None:
-    tmp = tmp_path / "cache" / "tmp"
-    stale, fresh = tmp / "killed-long-ago", tmp / "still-running"
-    for folder in (stale, fresh):
-        folder.mkdir(parents=True)
-        (folder / "part").write_bytes(b"x")
-    two_hours_ago = time.time() - 7200
-    for path in (stale / "part", stale):
-        os.utime(path, (two_hours_ago, two_hours_ago))
-    npm.install_tarball(pixel_tarball, PIXEL, tmp_path / "cache")
-    assert [p.name for p in tmp.iterdir()] == ["still-running"]
 
 
 # --- CDN ----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from pathlib import Path
 from explorer import settings
 from explorer.engine.registry import ModelSpec, get_spec
 from explorer.engine.store import cdn, npm
-from explorer.engine.store.cache import cached_dir
+from explorer.engine.store.cache import cached_dir, clean_stale_staging
 from explorer.engine.store.download import Progress, ignore
 from explorer.engine.store.local import resolve_local_model
 from explorer.engine.store.url import fetch_url_model
@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_CDN",
     "Progress",
     "cache_dir",
+    "clean_stale_staging",
     "fetch_url_model",
     "is_offline",
     "model_json_path",

@@ -5,7 +5,7 @@ Layout under :func:`explorer.settings.cache_dir`::
     packages/<name>@<version>/   a whole npm package (exists => complete)
     files/<name>@<version>/      files fetched one by one from the CDN
     urls/<hash of the URL>/      a model downloaded from a URL
-    tmp/<unique>/                staging; moved into place only once verified
+    tmp/stage-<host>-<pid>-<unique>/   staging; moved into place only once verified
     npm/                         npm's own cache
 
 (``<name>`` with ``/`` written as ``+``.) Nothing is written outside the cache.
@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
+import signal
+import socket
 import tempfile
 import time
 from collections.abc import Iterator
@@ -56,28 +59,74 @@ def cached_dir(spec: ModelSpec, root: Path) -> Path | None:
     return None
 
 
+CHILD_PID_FILE = "child.pid"
+"""A staging folder's record of the child process (``npm pack``) filling it, for cleaning up after a crash."""
+
+_STAGING_NAME = re.compile(r"stage-([A-Za-z0-9]+)-(\d+)-")
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:24] or "host"
+
+
 @contextlib.contextmanager
 def staging(root: Path) -> Iterator[Path]:
-    """Yield a fresh folder under ``<root>/tmp``, removed on exit whatever happens."""
+    """Yield a fresh folder under ``<root>/tmp``, removed on exit whatever happens.
+
+    Its name records this host and process, so that a later process can tell
+    a folder left by a killed one from a folder still in use.
+    """
     tmp_root = root / "tmp"
     tmp_root.mkdir(parents=True, exist_ok=True)
-    _remove_stale_staging(tmp_root)
-    folder = Path(tempfile.mkdtemp(dir=tmp_root))
+    clean_stale_staging(root)
+    folder = Path(tempfile.mkdtemp(prefix=f"stage-{_host()}-{os.getpid()}-", dir=tmp_root))
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _remove_stale_staging(tmp_root: Path) -> None:
-    """Remove what killed processes left in ``tmp_root`` more than an hour ago."""
+def clean_stale_staging(root: Path) -> None:
+    """Remove the staging folders that killed processes left under ``<root>/tmp``, and stop their ``npm pack``.
+
+    Only our own folders are touched (named by :func:`staging`): those of a
+    process of this host that no longer runs, and any older than an hour. A
+    child recorded in a folder is stopped only if it still runs with that
+    folder on its command line, so an unrelated process that got its id is safe.
+    """
+    tmp_root = root / "tmp"
+    if not tmp_root.is_dir():
+        return
     cutoff = time.time() - _STALE_STAGING_SECONDS
     for entry in tmp_root.iterdir():
-        if _last_modified(entry) < cutoff:
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
+        owner = _STAGING_NAME.match(entry.name)
+        if owner is None or not entry.is_dir() or entry.is_symlink():
+            continue
+        orphaned = owner.group(1) == _host() and not _running(int(owner.group(2)))
+        if orphaned or _last_modified(entry) < cutoff:
+            _stop_recorded_child(entry)
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _stop_recorded_child(folder: Path) -> None:
+    try:
+        pid = int((folder / CHILD_PID_FILE).read_text().strip())
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError):  # no child recorded, it is gone, or no /proc to check it against
+        return
+    if os.fsencode(str(folder.absolute())) in command:
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)  # its own process group: npm and anything it started
 
 
 def _last_modified(entry: Path) -> float:

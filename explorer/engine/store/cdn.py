@@ -7,10 +7,10 @@ from pathlib import Path
 
 from explorer.engine.registry import ModelSpec
 from explorer.engine.store.cache import escapes, files_root, staging
-from explorer.engine.store.download import Progress, download
+from explorer.engine.store.download import Progress, deadline_after, download
 from explorer.engine.store.hashes import verify_file
 from explorer.errors import ModelFetchError
-from explorer.settings import cdn_base
+from explorer.settings import cdn_base, download_seconds
 
 _MAX_FILE_BYTES = 512 << 20  # per file fetched from the CDN
 _CDN_HINT = "Check UPSCALER_EXPLORER_CDN, or set UPSCALER_EXPLORER_SOURCE=npm."
@@ -21,11 +21,12 @@ def fetch_files(spec: ModelSpec, root: Path, report: Progress) -> Path:
     final = files_root(spec, root)
     base = f"{cdn_base()}/{spec.package}@{spec.version}"
     missing = [name for name in _relative_file_names(spec) if not (final / name).is_file()]
+    deadline = deadline_after(download_seconds())
     with staging(root) as staged:
         for name in missing:
             url = f"{base}/{name}"
             report(f"Downloading {url}...")
-            download(url, staged / name, max_bytes=_MAX_FILE_BYTES, hint=_CDN_HINT)
+            download(url, staged / name, max_bytes=_MAX_FILE_BYTES, hint=_CDN_HINT, deadline=deadline)
             verify_file(staged / name, spec.files[name], f"{name} from {url}")
         for name in sorted(missing, key=lambda n: n == spec.path):  # model.json last
             (final / name).parent.mkdir(parents=True, exist_ok=True)

