@@ -35,7 +35,7 @@ from explorer.app.common import (
 )
 from explorer.app.config import AppConfig
 from explorer.app.inputs import PixelNumber, UploadImage
-from explorer.app.pictures import as_model_input, read_image
+from explorer.app.pictures import as_model_input, read_image, save_result_png
 from explorer.engine.registry import list_models
 from explorer.quality.evaluate import evaluate
 
@@ -49,7 +49,7 @@ def api_upscale(
     padding: float | None = 0,
     *,
     config: AppConfig | None = None,
-) -> tuple[np.ndarray, dict[str, Any]]:
+) -> tuple[str, dict[str, Any]]:
     """Upscale an image (the ``/upscale`` endpoint).
 
     Parameters
@@ -66,8 +66,9 @@ def api_upscale(
     Returns
     -------
     tuple
-        The upscaled image (alpha and grayscale kept) and the run's report
-        (sizes, settings used, patches, timings in seconds).
+        The path of the upscaled image as PNG (alpha and grayscale kept; encoded
+        once, fast, instead of by Gradio at its slower default) and the run's
+        report (sizes, settings used, patches, timings in seconds).
     """
     spec = resolve_model(model or DEFAULT_CHOICE)
     patch, pad = tiling_settings(patch_size, padding)
@@ -76,7 +77,7 @@ def api_upscale(
     with user_errors():
         result = upscaler.run(as_model_input(loaded), patch_size=patch, padding=pad)
     report = result.report
-    return np.asarray(result.image), {
+    return str(save_result_png(np.asarray(result.image), "upscaled")), {
         "model": report.model,
         "input_size": list(report.input_size),
         "output_size": list(report.output_size),

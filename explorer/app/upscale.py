@@ -14,6 +14,7 @@ What a run's report looks like in the page is in :mod:`explorer.app.runview`.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -119,7 +120,7 @@ def _number(value: object) -> float:
 class UpscaleOutputs(NamedTuple):
     """What :func:`upscale` returns."""
 
-    slider: tuple[np.ndarray, np.ndarray]
+    slider: tuple[str, str]
     png: str
     summary: str
     timings: str
@@ -188,7 +189,9 @@ def upscale(
             reference_rgb, model_input = reference_pair(loaded.rgb, spec.scale)
     model_handle = load_upscaler(spec, progress)
     height, width = model_input.shape[:2]
-    with Ticker(progress) as ticker, user_errors():
+    input_rgb = rgb_view(model_input)
+    with ThreadPoolExecutor(max_workers=1) as encoder, Ticker(progress) as ticker, user_errors():
+        before = encoder.submit(_before_picture, input_rgb, reference_rgb, spec.scale)  # encoded while the model runs
         ticker.step(f"Running {spec.short_id} on {width}×{height} px (a new size is prepared first: this can take a while)")
         result = model_handle.upscaler.run(
             model_input, patch_size=patch, padding=pad,
@@ -196,21 +199,19 @@ def upscale(
         )  # fmt: skip
     report = result.report
     output = np.asarray(result.image)
-    input_rgb = rgb_view(model_input)
     png = save_result_png(output, f"{Path(str(image)).stem}@{spec.scale}x-{spec.short_id}")
     input_png = save_result_png(model_input, "input") if report.plan is not None else Path(image)
-    before = reference_rgb if scoring else enlarge_nearest(input_rgb, report.output_size)
-    before = display_copy(before, nearest=not scoring)
-    after = display_copy(rgb_view(output))
+    shown = display_copy(rgb_view(output))
+    after = png if shown.shape == output.shape else save_result_png(shown, "after")  # RGB, full size: the same file
     plan_view, seams_note = runview.plan_view(input_rgb, report)
     quality, scores = ("", empty_scores())
     if scoring:
         quality, scores = score_output(spec.id, spec.scale, output, reference_rgb, model_input, report.total_seconds)
     return UpscaleOutputs(
-        slider=(before, after),
+        slider=(str(before.result()), str(after)),
         png=str(png),
         summary=runview.summary(
-            spec.short_id, spec.scale, report, shown=after.shape[1], scoring=scoring, alpha=loaded.alpha is not None
+            spec.short_id, spec.scale, report, shown=shown.shape[1], scoring=scoring, alpha=loaded.alpha is not None
         ),
         timings=runview.timings(report, model_handle.fresh, model_handle.seconds, time.perf_counter() - start),
         patch_times=runview.patch_times(report),
@@ -220,6 +221,14 @@ def upscale(
         scores=scores,
         last_run=LastRun(spec.short_id, Path(input_png), png, report.plan),
     )
+
+
+def _before_picture(input_rgb: np.ndarray, reference_rgb: np.ndarray | None, scale: int) -> Path:
+    """The slider's left picture as a PNG: the original in reference mode, else the input with pixels repeated."""
+    if reference_rgb is not None:
+        return save_result_png(display_copy(reference_rgb), "before")
+    size = (input_rgb.shape[1] * scale, input_rgb.shape[0] * scale)
+    return save_result_png(display_copy(enlarge_nearest(input_rgb, size), nearest=True), "before")
 
 
 _TIMINGS_HINT = "Run an upscale to see where the time goes."

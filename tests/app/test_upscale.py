@@ -29,7 +29,8 @@ def test_whole_image_run_equals_the_library(photo):
     out = upscale(str(photo), "default-model", 0, 0, False, None)
     expected = Upscaler("default-model").upscale(np.asarray(Image.open(photo)))
     np.testing.assert_array_equal(np.asarray(Image.open(out.png)), expected)
-    before, after = out.slider
+    before, after = (np.asarray(Image.open(path)) for path in out.slider)
+    assert out.slider[1] == out.png  # shown at full size: the page shows the download's own file, encoded once
     assert before.shape == after.shape == (96, 128, 3)
     np.testing.assert_array_equal(after, expected)
     np.testing.assert_array_equal(before[::2, ::2], np.asarray(Image.open(photo)))  # pixels repeated
@@ -63,8 +64,8 @@ def test_reference_mode_scores_the_model_and_the_baselines(tmp_path):
     np.testing.assert_allclose(out.scores["PSNR-Y (dB)"], expected["psnr_y"].round(2))
     np.testing.assert_allclose(out.scores["SSIM-Y"], expected["ssim_y"].round(4))
     assert "PSNR-Y" in out.quality and "bicubic" in out.quality
-    assert out.slider[1].shape == (128, 128, 3)  # the 64² downscaled copy, upscaled 2x
-    np.testing.assert_array_equal(out.slider[0], np.asarray(Image.open(source).convert("RGB")))  # against the original
+    assert np.asarray(Image.open(out.slider[1])).shape == (128, 128, 3)  # the 64² downscaled copy, upscaled 2x
+    np.testing.assert_array_equal(np.asarray(Image.open(out.slider[0])), np.asarray(Image.open(source).convert("RGB")))
     assert "left is your original image" in out.summary
 
 
@@ -96,6 +97,8 @@ def test_grayscale_and_alpha_come_back_in_the_download(tmp_path):
     out = upscale(str(rgba), "pixel-upsampler/x2", 0, 0, False, None)
     output = Image.open(out.png)
     assert output.mode == "RGBA" and output.size == (40, 20)
+    shown = Image.open(out.slider[1])  # the page shows the model's RGB output, alpha dropped
+    assert shown.mode == "RGB" and np.array_equal(np.asarray(shown), np.asarray(output)[..., :3])
     assert "Transparency is kept" in out.summary
     assert "Transparency" not in upscale(str(gray), "pixel-upsampler/x2", 0, 0, False, None).summary
 
@@ -160,4 +163,5 @@ def test_reference_mode_output_limit_counts_the_real_output(tmp_path):
     config = AppConfig(max_output_pixels=200 * 200)
     with pytest.raises(gr.Error, match="would become 512×512"):
         upscale(str(hr), "pixel-upsampler/x4", 0, 0, False, None, config=config)
-    assert upscale(str(hr), "pixel-upsampler/x4", 0, 0, True, None, config=config).slider[1].shape == (128, 128, 3)
+    shown = upscale(str(hr), "pixel-upsampler/x4", 0, 0, True, None, config=config).slider[1]
+    assert np.asarray(Image.open(shown)).shape == (128, 128, 3)
