@@ -15,11 +15,10 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,7 @@ import pytest
 from explorer.engine import store
 from explorer.engine.store.cache import staging
 from explorer.errors import ModelFetchError
+from tests.helpers import serve_handler
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -45,15 +45,8 @@ def _server(answer) -> Iterator[str]:
         def log_message(self, format, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_handler(Handler) as base:
+        yield base
 
 
 def _trickle(handler) -> None:
