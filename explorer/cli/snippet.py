@@ -7,7 +7,6 @@ import argparse
 from explorer.cli._common import add_custom_model_options, custom_model_settings, status
 from explorer.codegen.snippets import OUTPUTS, TARGETS, generate
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec
-from explorer.errors import ExplorerError
 
 
 def register(commands) -> None:
@@ -46,21 +45,12 @@ def _sizes(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(f"give whole numbers separated by commas, e.g. 64,128 (got {text!r})") from None
 
 
-def _model(args: argparse.Namespace) -> str | ModelSpec:
-    from explorer.engine.custom import is_custom_reference
+def _model(args: argparse.Namespace) -> ModelSpec:
+    from explorer.engine.resolve import is_model_file, resolve
 
-    settings = custom_model_settings(args)
-    if not is_custom_reference(args.model):
-        if settings:
-            raise ExplorerError(
-                "--scale, --input-range and --divisibility are for your own model files; "
-                "registry models take them from their card."
-            )
-        return args.model
-    from explorer.engine.upscaler import Upscaler
-
-    status(f"Loading {args.model} to learn its format and scale ...")
-    return Upscaler(args.model, status=status, **settings).spec
+    if is_model_file(args.model):
+        status(f"Loading {args.model} to learn its format and scale ...")
+    return resolve(args.model, status=status, fetch=False, **custom_model_settings(args)).spec
 
 
 def run(args: argparse.Namespace) -> int:

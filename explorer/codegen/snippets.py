@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Callable, Iterable, Sequence
 
-from explorer.engine.custom import is_custom_reference
 from explorer.engine.registry import ModelSpec, get_spec
+from explorer.engine.resolve import is_model_file
 from explorer.engine.tiling import round_up_to_multiple, validate_patch_settings
 from explorer.errors import ExplorerError
 
@@ -204,7 +204,7 @@ def _checked_target(target: str) -> str:
 
 
 def _resolve(model: str | ModelSpec) -> ModelSpec:
-    if isinstance(model, str) and is_custom_reference(model):
+    if isinstance(model, str) and is_model_file(model):
         raise SnippetError(
             f"{model} is a model file, not a registry id: pass the spec of the loaded model, "
             f"generate(Upscaler({model!r}).spec, ...), so its scale is known."

@@ -1,4 +1,6 @@
-"""Bring your own model: a TF.js model.json (path, folder or URL) or a Keras ``.keras``/``.h5`` file.
+"""The spec of your own model: a TF.js model.json (path, folder or URL) or a Keras ``.keras``/``.h5`` file.
+
+:func:`explorer.engine.resolve.resolve` finds the file; this module says what it is.
 
 What the file does not say is inferred or given: the scale is found by running
 a small probe and comparing output to input size (override with ``scale=``),
@@ -12,40 +14,20 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from explorer.engine import store
-from explorer.engine.formats.detect import KERAS_SUFFIXES, detect_format
+from explorer.engine.formats.detect import detect_format
 from explorer.engine.registry import ModelSpec
 from explorer.engine.runner import LoadedModel
-from explorer.errors import ExplorerError, ModelFormatError, ModelNotFoundError
+from explorer.errors import ExplorerError, ModelFormatError
 
-__all__ = ["MAX_SCALE", "check_overrides", "custom_spec", "is_custom_reference", "locate", "parse_range", "probe_scale", "with_file_facts"]
+__all__ = ["MAX_SCALE", "check_overrides", "custom_spec", "parse_range", "probe_scale", "with_file_facts"]
 
 
 MAX_SCALE = 16
 """The largest scale a model may have (the registry's largest is 8): a model that claims more is refused."""
-
-
-def is_custom_reference(model: str | os.PathLike) -> bool:
-    """True if ``model`` names a file, folder or URL rather than a registry id."""
-    text = os.fspath(model)
-    return text.startswith(("http://", "https://")) or text.lower().endswith((".json", *KERAS_SUFFIXES)) or Path(text).exists()
-
-
-def locate(model: str | os.PathLike, *, offline: bool | None = None, status: Callable[[str], None] | None = None) -> Path:
-    """The local model file for a path, folder or URL (URLs are downloaded into the cache)."""
-    text = os.fspath(model)
-    if text.startswith(("http://", "https://")):
-        return store.fetch_url_model(text, offline=offline, progress=status)
-    path = Path(text).expanduser()
-    if path.suffix.lower() in KERAS_SUFFIXES:
-        if not path.is_file():
-            raise ModelNotFoundError(f"No Keras model file at {path}.")
-        return path
-    return store.resolve_local_model(path)
 
 
 def parse_range(text: str | Sequence[float]) -> tuple[float, float]:
@@ -109,7 +91,7 @@ def custom_spec(
     )
 
 
-def _refuse_huge_outputs(loaded: LoadedModel, height: int, width: int) -> None:
+def _refuse_huge_outputs(spec: ModelSpec, loaded: LoadedModel, height: int, width: int) -> None:
     """Work out a Keras-built model's output size without running it, and refuse absurd scales before the probe."""
     if loaded.file.keras_model is None:
         return
@@ -119,12 +101,12 @@ def _refuse_huge_outputs(loaded: LoadedModel, height: int, width: int) -> None:
         return
     if len(shape) == 4 and all(isinstance(d, int) for d in shape[1:3]) and shape[1] * shape[2] > height * width * MAX_SCALE**2:
         raise ModelFormatError(
-            f"{loaded.spec.id} would turn a {width}x{height} probe into {shape[2]}x{shape[1]} pixels: more than "
+            f"{spec.id} would turn a {width}x{height} probe into {shape[2]}x{shape[1]} pixels: more than "
             f"{MAX_SCALE}x, which no image model needs. Check its upsampling layers."
         )
 
 
-def probe_scale(loaded: LoadedModel, divisibility_factor: int | None = None) -> int:
+def probe_scale(spec: ModelSpec, loaded: LoadedModel) -> int:
     """Run a small non-square probe and return output size over input size.
 
     Raises
@@ -133,22 +115,22 @@ def probe_scale(loaded: LoadedModel, divisibility_factor: int | None = None) -> 
         If the model fails on the probe, or the two sides scale differently or
         by a non-whole factor.
     """
-    side = divisibility_factor or 16
+    side = spec.divisibility_factor or 16
     height, width = side, 2 * side
-    _refuse_huge_outputs(loaded, height, width)
+    _refuse_huge_outputs(spec, loaded, height, width)
     try:
         output = np.asarray(loaded.file.forward(np.zeros((1, height, width, 3), np.float32)))
     except Exception as exc:  # any TensorFlow failure on the probe means we cannot infer the scale
         raise ModelFormatError(
-            f"Running {loaded.spec.id} on a {width}x{height} probe failed ({type(exc).__name__}); "
+            f"Running {spec.id} on a {width}x{height} probe failed ({type(exc).__name__}); "
             "give the scale yourself (scale=N / --scale N), and a divisibility factor if sides must be multiples of one."
         ) from exc
     if output.ndim != 4 or output.shape[-1] != 3:
-        raise ModelFormatError(f"{loaded.spec.id} returned shape {output.shape}; an image model must return (1, H, W, 3).")
+        raise ModelFormatError(f"{spec.id} returned shape {output.shape}; an image model must return (1, H, W, 3).")
     scale_y, scale_x = output.shape[1] / height, output.shape[2] / width
     if scale_y != scale_x or not scale_y.is_integer() or not 1 <= scale_y <= MAX_SCALE:
         raise ModelFormatError(
-            f"{loaded.spec.id} turns {height}x{width} into {output.shape[1]}x{output.shape[2]}: not one whole scale. "
+            f"{spec.id} turns {height}x{width} into {output.shape[1]}x{output.shape[2]}: not one whole scale. "
             f"Only models that scale both sides by the same whole factor, 1 to {MAX_SCALE}, are supported."
         )
     return int(scale_y)
@@ -159,7 +141,7 @@ def with_file_facts(spec: ModelSpec, loaded: LoadedModel, scale: int | None) -> 
     check_overrides(scale)
     return replace(
         spec,
-        scale=scale or probe_scale(loaded, spec.divisibility_factor),
+        scale=scale or probe_scale(spec, loaded),
         parameters=loaded.file.parameters,
         size_bytes=loaded.file.size_bytes,
     )

@@ -1,4 +1,12 @@
-"""``Upscaler``: run a registry model on an image, with UpscalerJS's pre/post-processing and patching."""
+"""``Upscaler``: upscale an image with any model, the way UpscalerJS does.
+
+It orchestrates the layers below: the model reference is resolved
+(:mod:`~explorer.engine.resolve`), the image validated (:mod:`~explorer.engine.images`),
+the patch settings checked and planned (:mod:`~explorer.engine.tiling`), each
+piece run by the model's runner (:mod:`~explorer.engine.runner`: its calling
+contract), the outputs stitched and cropped, and the image restored to the
+input's layout and kind.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +15,16 @@ import os
 import time
 import warnings
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from explorer.engine import custom, images, store
+from explorer.engine import images
 from explorer.engine.formats.detect import ModelFile
 from explorer.engine.images import ImageInput
-from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec
-from explorer.engine.runner import get_loaded_model
+from explorer.engine.registry import DEFAULT_MODEL, ModelSpec
+from explorer.engine.resolve import resolve
+from explorer.engine.runner import ModelRunner, get_loaded_model
 from explorer.engine.tiling import (
     TilePlan,
     auto_tile_for,
@@ -25,7 +33,6 @@ from explorer.engine.tiling import (
     round_up_to_multiple,
     stitch,
 )
-from explorer.errors import ExplorerError, ImageError, ModelFormatError
 
 __all__ = ["UpscaleReport", "UpscaleResult", "Upscaler"]
 
@@ -94,7 +101,7 @@ class UpscaleResult:
 
 
 class Upscaler:
-    """Upscale images with a model from the registry.
+    """Upscale images with a registry model or your own model file.
 
     Parameters
     ----------
@@ -133,24 +140,18 @@ class Upscaler:
         offline: bool | None = None,
         status: Callable[[str], None] | None = None,
     ) -> None:
-        if isinstance(model, ModelSpec) and model.is_custom:
-            self.spec = model
-            self._loaded = get_loaded_model(model, Path(model.path))
-        elif isinstance(model, ModelSpec) or not custom.is_custom_reference(model):
-            if (scale, input_range, divisibility_factor) != (None, None, None):
-                raise ExplorerError(
-                    "scale, input_range and divisibility_factor are for your own model files; "
-                    f"{model if isinstance(model, str) else model.id} takes them from its model card."
-                )
-            self.spec = get_spec(model)
-            model_path = store.model_json_path(self.spec, source=source, offline=offline, progress=status)
-            self._loaded = get_loaded_model(self.spec, model_path)
-        else:
-            custom.check_overrides(scale, input_range, divisibility_factor)  # before any download or load
-            model_file = custom.locate(model, offline=offline, status=status)
-            provisional = custom.custom_spec(model, model_file, input_range=input_range, divisibility_factor=divisibility_factor)
-            self._loaded = get_loaded_model(provisional, model_file)
-            self.spec = custom.with_file_facts(provisional, self._loaded, scale)
+        resolved = resolve(
+            model,
+            scale=scale,
+            input_range=input_range,
+            divisibility_factor=divisibility_factor,
+            source=source,
+            offline=offline,
+            status=status,
+        )
+        assert resolved.path is not None, "resolve() fetches unless told not to"
+        self.spec = resolved.spec
+        self._runner = ModelRunner(resolved.spec, get_loaded_model(resolved.path))
 
     def __repr__(self) -> str:
         return f"Upscaler(model={self.spec.id!r})"
@@ -163,12 +164,12 @@ class Upscaler:
     @property
     def model_file(self) -> ModelFile:
         """The loaded file: format, forward function, parameters, layer/op summary, size."""
-        return self._loaded.file
+        return self._runner.model.file
 
     @property
     def load_seconds(self) -> float:
         """Seconds it took to load the model (paid once per process)."""
-        return self._loaded.load_seconds
+        return self._runner.model.load_seconds
 
     def warmup(self, sizes: Iterable[int | tuple[int, int]] = (64,)) -> None:
         """Trace and run the model once per input size, so later calls are fast.
@@ -178,9 +179,7 @@ class Upscaler:
         sizes : iterable of int or (height, width)
             Patch sizes you will use (an int means a square).
         """
-        for size in sizes:
-            height, width = (size, size) if isinstance(size, int) else size
-            self._loaded.predict(np.zeros((1, height, width, 3), np.float32))
+        self._runner.warmup((size, size) if isinstance(size, int) else size for size in sizes)
 
     def upscale(
         self,
@@ -231,19 +230,6 @@ class Upscaler:
         report = replace(report, total_seconds=time.perf_counter() - start)
         return UpscaleResult(result, report)
 
-    def upscale_rgb(
-        self,
-        rgb: np.ndarray,
-        *,
-        patch_size: int | None = None,
-        padding: int | None = None,
-        progress: ProgressCallback | None = None,
-    ) -> tuple[np.ndarray, UpscaleReport]:
-        """Upscale an H×W×3 uint8 array: the core step, without image handling."""
-        if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
-            raise ImageError(f"upscale_rgb needs an H×W×3 uint8 array, got {rgb.dtype} {rgb.shape}.")
-        return self._upscale_rgb(rgb, patch_size, padding, progress)
-
     def _settings(self, height: int, width: int, patch_size: int | None, padding: int | None) -> tuple[int | None, int, bool]:
         patch_size, padding = check_patch_settings(patch_size, padding)
         auto = False
@@ -262,72 +248,31 @@ class Upscaler:
             patch_size = rounded
         return patch_size, padding, auto
 
-    def _pad_for_divisibility(self, rgb: np.ndarray, patch_size: int | None) -> np.ndarray:
-        factor = self.spec.divisibility_factor
-        height, width = rgb.shape[:2]
-        if patch_size is None:
-            if not factor:
-                return rgb
-            target = (round_up_to_multiple(height, factor), round_up_to_multiple(width, factor))
-        else:
-            target = (max(height, patch_size), max(width, patch_size)) if factor else (height, width)
-        if target == (height, width):
-            return rgb
-        return np.pad(rgb, ((0, target[0] - height), (0, target[1] - width), (0, 0)))
-
-    def _preprocess(self, pixels: np.ndarray) -> np.ndarray:
-        batch = pixels.astype(np.float32)[None]
-        if self.spec.input_range[1] == 1:
-            batch *= np.float32(1 / 255)
-        return batch
-
-    def _postprocess(self, output: np.ndarray) -> np.ndarray:
-        high = self.spec.output_range[1]
-        values = np.clip(output, 0, high)
-        if high == 1:
-            values = values * np.float32(255)
-        return np.rint(values).astype(np.uint8)
-
-    def _call(self, pixels: np.ndarray, timings: list[float]) -> np.ndarray:
-        start = time.perf_counter()
-        output = self._loaded.predict(self._preprocess(pixels))[0]
-        timings.append(time.perf_counter() - start)
-        expected = (pixels.shape[0] * self.scale, pixels.shape[1] * self.scale)
-        if output.shape[:2] != expected or output.shape[2] != 3:
-            raise ModelFormatError(
-                f"{self.spec.id} returned {output.shape} for a {pixels.shape} input; expected {(*expected, 3)}. "
-                "Check the model's scale."
-            )
-        return self._postprocess(output)
-
     def _upscale_rgb(
         self, rgb: np.ndarray, patch_size: int | None, padding: int | None, progress: ProgressCallback | None
     ) -> tuple[np.ndarray, UpscaleReport]:
         height, width = rgb.shape[:2]
         patch_size, padding_used, auto = self._settings(height, width, patch_size, padding)
-        pixels = self._pad_for_divisibility(rgb, patch_size)
+        pixels = self._runner.pad(rgb, patch_size)
+        plan = None if patch_size is None else plan_patches(pixels.shape[0], pixels.shape[1], patch_size, padding_used)
         timings: list[float] = []
-        plan: TilePlan | None = None
-        if patch_size is None:
-            _, traced = self._loaded.traced_for(*pixels.shape[:2])
-            output = self._call(pixels, timings)
+        traced = False
+
+        def run(piece: np.ndarray, done: int, total: int) -> np.ndarray:
+            nonlocal traced
+            start = time.perf_counter()
+            output, traced_now = self._runner(piece)
+            timings.append(time.perf_counter() - start)
+            traced = traced or traced_now
             if progress:
-                progress(1, 1)
+                progress(done, total)
+            return output
+
+        if plan is None:
+            output = run(pixels, 1, 1)
         else:
-            plan = plan_patches(pixels.shape[0], pixels.shape[1], patch_size, padding_used)
-            _, traced = self._loaded.traced_for(*plan.patch_shape)
-            total = len(plan)
-
-            def outputs():
-                for done, patch in enumerate(plan, 1):
-                    crop = pixels[patch.y.origin : patch.y.origin + patch.y.size, patch.x.origin : patch.x.origin + patch.x.size]
-                    upscaled = self._call(crop, timings)
-                    if progress:
-                        progress(done, total)
-                    yield upscaled
-
-            output = stitch(plan, outputs(), self.scale)
-        output = output[: height * self.scale, : width * self.scale]
+            pieces = (pixels[p.y.origin : p.y.origin + p.y.size, p.x.origin : p.x.origin + p.x.size] for p in plan)
+            output = stitch(plan, (run(piece, done, len(plan)) for done, piece in enumerate(pieces, 1)), self.scale)
         report = UpscaleReport(
             model=self.spec.id,
             input_size=(width, height),
@@ -343,4 +288,4 @@ class Upscaler:
             patch_seconds=tuple(timings),
             plan=plan,
         )
-        return np.ascontiguousarray(output), report
+        return self._runner.crop(output, height, width), report

@@ -23,7 +23,6 @@ from explorer.engine.store import npm
 from explorer.errors import (
     IntegrityError,
     ModelFetchError,
-    ModelNotFoundError,
     OfflineError,
 )
 
@@ -387,47 +386,3 @@ def test_cdn_refuses_card_paths_that_leave_the_package(cdn: dict[str, str], own_
     with pytest.raises(ModelFetchError, match="'../../evil.bin', which is not a path inside the package"):
         store.package_dir(escaping, source="cdn")
     assert _leftovers(own_cache) == []
-
-
-# --- local models ---------------------------------------------------------------------
-
-
-def _write(path: Path, text: str = "{}") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
-
-
-def test_local_folder_with_one_model_json(tmp_path: Path) -> None:
-    model = _write(tmp_path / "mine" / "models" / "model.json")
-    _write(tmp_path / "mine" / "package.json")
-    assert store.resolve_local_model(tmp_path / "mine") == model.resolve()
-
-
-def test_local_folder_with_one_json_that_has_a_topology(tmp_path: Path) -> None:
-    model = _write(tmp_path / "x2.json", '{"modelTopology": {}, "weightsManifest": []}')
-    _write(tmp_path / "package.json", '{"name": "not-a-model"}')
-    assert store.resolve_local_model(str(tmp_path)) == model.resolve()
-
-
-def test_local_model_file(pixel_package: Path) -> None:
-    assert store.resolve_local_model(pixel_package / PIXEL.path) == (pixel_package / PIXEL.path).resolve()
-
-
-def test_local_package_with_several_models_is_ambiguous(pixel_package: Path) -> None:
-    with pytest.raises(ModelNotFoundError, match=r"several models \(models/x2/x2.json, .*Pass the path"):
-        store.resolve_local_model(pixel_package)
-
-
-@pytest.mark.parametrize(
-    ("make", "message"),
-    [
-        (lambda d: d / "nowhere", "No file or folder at"),
-        (lambda d: d, "No model.json"),
-        (lambda d: _write(d / "weights.bin"), "is not a .json file"),
-    ],
-    ids=["missing", "empty-folder", "not-json"],
-)
-def test_local_model_errors_say_what_to_give(tmp_path: Path, make, message: str) -> None:
-    with pytest.raises(ModelNotFoundError, match=message):
-        store.resolve_local_model(make(tmp_path))

@@ -12,8 +12,8 @@ Two sources fill the cache:
 
 The work is split along those sources: :mod:`.cache` (where the cache is,
 its layout, staging), :mod:`.hashes` (pinned hashes), :mod:`.npm`,
-:mod:`.cdn`, :mod:`.url` (models by URL, size caps only) and :mod:`.local`
-(a model the user has on disk); this module picks the source.
+:mod:`.cdn` and :mod:`.url` (models by URL, size caps only); this module
+picks the source.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from explorer.engine.registry import ModelSpec, get_spec
 from explorer.engine.store import cdn, npm
 from explorer.engine.store.cache import cached_dir, clean_stale_staging
 from explorer.engine.store.download import Progress, ignore
-from explorer.engine.store.local import resolve_local_model
 from explorer.engine.store.url import fetch_url_model
 from explorer.errors import ModelFetchError, OfflineError
 from explorer.settings import DEFAULT_CDN, cache_dir, is_offline
@@ -40,7 +39,6 @@ __all__ = [
     "is_offline",
     "model_json_path",
     "package_dir",
-    "resolve_local_model",
 ]
 
 def package_dir(
