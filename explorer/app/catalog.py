@@ -222,14 +222,14 @@ def build_catalog_tab() -> CatalogTab:
     )
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            model = gr.Dropdown(model_choices(), value=DEFAULT_CHOICE, label="Model card", filterable=True)
+            model = gr.Dropdown(model_choices(), value=DEFAULT_CHOICE, label="Model card", filterable=True, elem_id="card-model")
             first = card_view(DEFAULT_CHOICE)
-            use = gr.Button(first.button, variant="primary")
+            use = gr.Button(first.button, variant="primary", elem_id="card-use")
             summary = gr.Markdown(first.summary, elem_classes=["model-info"])
         with gr.Column(scale=2):
             samples = gr.Gallery(
                 first.samples, label="Samples", columns=3, height="auto", object_fit="contain", format="png",
-                allow_preview=True,
+                allow_preview=True, elem_id="card-samples",
             )  # fmt: skip
     card = gr.Markdown(first.card, elem_id="model-card", elem_classes=["model-card"])
     light = {"queue": False, "api_visibility": "private"}

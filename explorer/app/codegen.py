@@ -115,7 +115,7 @@ def snippets_for(
     return (f"✓ Code for **{spec.short_id}** on {how}.{note}", *codes)
 
 
-def build_code_tab(model: gr.Dropdown, patch_size: gr.Slider, padding: gr.Slider) -> None:
+def build_code_tab(model: gr.Dropdown, patch_size: gr.Number, padding: gr.Number) -> None:
     """Lay out the Code tab inside the current ``gr.Tab``; it follows the Upscale tab's settings."""
     gr.Markdown("Instantiation code for the model and settings chosen in the Upscale tab. It updates as you change them.")
     with gr.Row():

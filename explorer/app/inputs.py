@@ -1,7 +1,7 @@
 """Input components that hand the handlers what the user gave, so the project's checks explain it.
 
 Gradio's own checks run before a handler and answer with a bare "Error"
-(a slider value out of its range), round silently (3.5 becomes 4), or fail
+(a value out of its range), round silently (3.5 becomes 4), or fail
 with a multi-line "Could not preprocess" naming the server's upload path (a
 file that is not an image). These components skip those checks: the values
 reach :func:`explorer.engine.tiling.parse_patch_settings` and
@@ -15,23 +15,16 @@ from typing import Any
 
 import gradio as gr
 
-__all__ = ["PixelNumber", "PixelSlider", "UploadImage"]
-
-
-class PixelSlider(gr.Slider):
-    """A slider (and its number box) whose value reaches the handler as typed: no range check, no rounding."""
-
-    def get_block_name(self) -> str:
-        """The browser shows it as Gradio's slider."""
-        return "slider"
-
-    def preprocess(self, payload: Any) -> Any:
-        """Pass the value on unchanged; the handler validates it."""
-        return payload
+__all__ = ["PixelNumber", "UploadImage"]
 
 
 class PixelNumber(gr.Number):
-    """A number input (the API's patch size and padding) whose value reaches the handler as sent."""
+    """A number box for a pixel count whose value reaches the handler as typed or sent: no range check, no rounding.
+
+    The page uses number boxes, not sliders, for patch size and padding:
+    Gradio's slider clamps a typed value into its range in the browser (a
+    padding of 200 becomes 128 without a word), which no server check can see.
+    """
 
     def get_block_name(self) -> str:
         """The browser shows it as Gradio's number box."""

@@ -37,7 +37,7 @@ from explorer.app.common import (
 )
 from explorer.app.config import AppConfig
 from explorer.app.examples import BUNDLED_EXAMPLE, example_images
-from explorer.app.inputs import PixelSlider, UploadImage
+from explorer.app.inputs import PixelNumber, UploadImage
 from explorer.app.pictures import (
     as_model_input,
     display_copy,
@@ -241,8 +241,8 @@ class UpscaleTab:
 
     image: gr.Image
     model: gr.Dropdown
-    patch_size: gr.Slider
-    padding: gr.Slider
+    patch_size: gr.Number
+    padding: gr.Number
     run: gr.Button
 
 
@@ -267,8 +267,10 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
             )  # fmt: skip
             info = gr.Markdown(model_info(DEFAULT_CHOICE), elem_classes=["model-info"])
             with gr.Row():
-                patch_size = PixelSlider(0, 512, value=0, step=1, label="Patch size (px)", info="0 = whole image", elem_id="patch-size")
-                padding = PixelSlider(0, 128, value=0, step=1, label="Padding (px)", info="context around each patch", elem_id="padding")
+                patch_size = PixelNumber(
+                    0, step=1, label="Patch size (px)", info="0 = whole image", elem_id="patch-size", min_width=140
+                )
+                padding = PixelNumber(0, step=1, label="Padding (px)", info="context around each patch", elem_id="padding", min_width=140)
             status = gr.Markdown(settings_status(DEFAULT_CHOICE, 0, 0), elem_id="settings-status")
             reference = gr.Checkbox(
                 value=False,
@@ -331,9 +333,18 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
         heat, note = seams_heatmap(last, progress)
         return gr.Image(heat, visible=heat is not None), gr.HTML(visible=heat is not None), note
 
+    def check(image_path: str | None, name: str, patch: Any, pad: Any, scoring: bool) -> None:
+        """Refuse a request that cannot run, before anything runs (its message shows as a toast only)."""
+        spec = resolve_model(name)
+        tiling_settings(patch, pad)
+        read_image(image_path, config, scale=1 if scoring and spec.scale > 1 else spec.scale)
+
     run.click(
         _cleared, outputs=results + seams_out, **light
     ).then(
+        check, inputs=[image, model, patch_size, padding, reference], show_progress="hidden",
+        concurrency_limit=None, api_visibility="private",  # queued (its error shows as a toast), but never waits for a model run
+    ).success(
         run_and_show, inputs=[image, model, patch_size, padding, reference], outputs=results,
         show_progress_on=[slider], **heavy,
     ).success(

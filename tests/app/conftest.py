@@ -1,8 +1,15 @@
-"""Fixtures for the app tests: small real images and one launched app shared by the API and browser tests."""
+"""Fixtures for the app tests: small real images and one app, started as users start it, for the API and browser tests."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
 from pathlib import Path
 from typing import Iterator
 
@@ -34,14 +41,59 @@ def photo(tmp_path: Path) -> Path:
     return crop_png(tmp_path, 64, 48)
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The whole app, launched in this process on 127.0.0.1 and a free port; closed after the session."""
-    from explorer.app import AppConfig, build_app, launch_app
+SERVED_PACKAGES = ("default-model", "esrgan-slim", "pixel-upsampler")
+"""Packages put in the served app's cache before it starts (hard links to the test cache: no download)."""
 
-    demo = build_app(AppConfig(max_pixels=512 * 512))
-    _, url, _ = launch_app(demo, host="127.0.0.1", port=free_port(), prevent_thread_lock=True, quiet=True)
+
+def _user_home(model_cache: Path) -> Path:
+    """A fresh home folder outside the system temp folder and the working folder, as a user's is.
+
+    Gradio serves files from those two folders to anyone; a test app whose
+    cache sits there hides every bug of files the app must not hand out.
+    """
+    home = Path(tempfile.mkdtemp(prefix="home-", dir=model_cache))
+    assert not home.is_relative_to(tempfile.gettempdir()) and not home.is_relative_to(REPO)
+    packages = home / ".cache" / "upscaler-explorer" / "packages"  # the default cache place on Linux
+    for folder in sorted((model_cache / "packages").iterdir()):
+        if folder.name.split("@")[1].split("+")[-1] in SERVED_PACKAGES:
+            shutil.copytree(folder, packages / folder.name, copy_function=os.link)
+    return home
+
+
+@pytest.fixture(scope="session")
+def app_url(model_cache: Path) -> Iterator[str]:
+    """The whole app started as users start it: ``python -m explorer serve``, in its own process.
+
+    HOME is a fresh folder (see :func:`_user_home`), the cache is in its default
+    place there (no ``UPSCALER_EXPLORER_CACHE``), and the input limit is 512×512.
+    The server's log is ``<home>/server.log``.
+    """
+    home = _user_home(model_cache)
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key not in ("UPSCALER_EXPLORER_CACHE", "XDG_CACHE_HOME")}
+    env.update(HOME=str(home), PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2")
+    log = (home / "server.log").open("w")
+    command = [sys.executable, "-m", "explorer", "serve", "--port", str(port), "--max-pixels", str(512 * 512)]
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
     try:
-        yield url.rstrip("/")
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"The app did not start:\n{(home / 'server.log').read_text()[-3000:]}")
+            try:
+                urllib.request.urlopen(f"{url}/config", timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        yield url
     finally:
-        demo.close()
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copy(home / "server.log", ARTIFACTS / "server.log")
+        shutil.rmtree(home, ignore_errors=True)
