@@ -54,7 +54,7 @@ def plot_frame(frame: pd.DataFrame, measure: str, group: str | None = None) -> p
     -------
     pandas.DataFrame
         Columns ``label`` (the method or model, without the ``@upscalerjs/`` scope), ``kind`` (``model``/``baseline`` when the file says,
-        else ``result``) and ``measure``'s name; empty if it cannot be plotted.
+        else ``model`` for a file of models, ``result`` otherwise) and ``measure``'s name; empty if it cannot be plotted.
     """
     label = _label_column(frame)
     if label is None or measure not in frame.columns:
@@ -62,7 +62,7 @@ def plot_frame(frame: pd.DataFrame, measure: str, group: str | None = None) -> p
     rows = frame
     if group and "scale" in frame.columns:
         rows = frame[frame["scale"].astype(str) == str(group)]
-    kinds = rows["kind"] if "kind" in rows.columns else pd.Series("result", index=rows.index)
+    kinds = rows["kind"] if "kind" in rows.columns else pd.Series("model" if label == "model" else "result", index=rows.index)
     data = pd.DataFrame({"label": rows[label].astype(str).str.replace("@upscalerjs/", "", regex=False), "kind": kinds, measure: rows[measure]})
     means = data.groupby(["label", "kind"], as_index=False)[measure].mean()
     return means.sort_values(measure, ascending=_lower_is_better(measure), ignore_index=True).round({measure: 4})
@@ -75,7 +75,9 @@ def _lower_is_better(measure: str) -> bool:
 def replot(frame: pd.DataFrame, measure: str, group: str | None = None) -> gr.BarPlot:
     """The bar plot of ``measure`` (within scale ``group``), sorted best first."""
     data = plot_frame(frame, measure, group)
-    return gr.BarPlot(data, y=measure, sort="y" if _lower_is_better(measure) else "-y", y_lim=value_range(data, measure))
+    return gr.BarPlot(
+        data, y=measure, y_title=human(measure), sort="y" if _lower_is_better(measure) else "-y", y_lim=value_range(data, measure)
+    )
 
 
 def value_range(data: pd.DataFrame, measure: str) -> list[float] | None:
@@ -88,8 +90,20 @@ def value_range(data: pd.DataFrame, measure: str) -> list[float] | None:
     return [round(low - margin, 4), round(high + margin / 2, 4)]
 
 
+_NAMES = {
+    "psnr_y": "PSNR-Y (dB)", "ssim_y": "SSIM-Y", "psnr_rgb": "PSNR-RGB (dB)", "ssim_rgb": "SSIM-RGB",
+    "whole_ms": "whole image (ms)", "first_call_s": "first call (s)", "load_s": "load (s)", "tiled_ms": "tiled (ms)",
+    "gflops": "GFLOP", "gflop_s": "GFLOP/s", "peak_rss_mib": "peak memory (MiB)", "mpix_s": "megapixels/s",
+}  # fmt: skip
+
+
+def human(name: str) -> str:
+    """A column's name for people: ``psnr_y`` → ``PSNR-Y (dB)``; unknown names lose their underscores."""
+    return _NAMES.get(name, name.replace("_", " "))
+
+
 def _title(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+    return human(name).capitalize()
 
 
 def _section(table: ResultTable) -> None:
@@ -102,13 +116,14 @@ def _section(table: ResultTable) -> None:
     scales = groups(frame)
     if options:
         with gr.Row():
-            measure = gr.Dropdown(options, value=options[0], label="Measure", scale=2)
+            measure = gr.Dropdown([(human(o), o) for o in options], value=options[0], label="Measure", scale=2)
             start = "2" if "2" in scales else (scales[0] if scales else None)  # 2x: the scale most models have
             group = gr.Dropdown(scales, value=start, label="Scale", visible=bool(scales), scale=1)
         first = plot_frame(frame, options[0], start)
         plot = gr.BarPlot(  # no height: a fixed height cuts the legend off
             first, x="label", y=options[0], color="kind", sort="y" if _lower_is_better(options[0]) else "-y",
             x_label_angle=-40, label=f"{_title(table.name)}: mean per method", x_title=" ", color_title="",
+            y_title=human(options[0]),
             y_lim=value_range(first, options[0]),
         )  # fmt: skip
         update = functools.partial(replot, frame)

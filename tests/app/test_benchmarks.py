@@ -40,7 +40,7 @@ def test_plot_frame_averages_within_a_scale_best_first():
     assert list(data["label"]) == ["default-model", "bicubic"]
     assert list(data["psnr_y"]) == [32.0, 30.25] and list(data["kind"]) == ["model", "baseline"]
     times = plot_frame(pd.DataFrame({"model": ["a", "b"], "whole_ms": [9.0, 3.0]}), "whole_ms")
-    assert list(times["label"]) == ["b", "a"] and set(times["kind"]) == {"result"}  # lower is better
+    assert list(times["label"]) == ["b", "a"] and set(times["kind"]) == {"model"}  # lower is better; a file of models
     assert plot_frame(FRAME, "no_such_column").empty
 
 

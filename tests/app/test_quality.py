@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from explorer.app.examples import BUNDLED_EXAMPLE
-from explorer.app.quality import empty_scores, quality_table, score_output
+from explorer.app.quality import empty_scores, headline, quality_table, score_output
 from explorer.quality.evaluate import evaluate, reference_pair, upscale_baseline
 
 
@@ -14,12 +14,36 @@ def test_scores_match_evaluate_and_name_the_winner():
     expected = evaluate("pixel-upsampler/x2", str(BUNDLED_EXAMPLE)).table
     reference, low = reference_pair(str(BUNDLED_EXAMPLE), 2)
     output = upscale_baseline(low, 2, "nearest")  # what pixel-upsampler/x2 makes
-    headline, table = score_output("@upscalerjs/pixel-upsampler/x2", 2, output, reference, low, 0.01)
+    text, table = score_output("@upscalerjs/pixel-upsampler/x2", 2, output, reference, low, 0.01)
     assert list(table.columns) == list(empty_scores().columns)
     np.testing.assert_allclose(table["PSNR-Y (dB)"], expected["psnr_y"].round(2))
-    bicubic = expected.set_index("method").loc["bicubic", "psnr_y"]
-    gap = expected["psnr_y"].iloc[0] - bicubic
-    assert f"{abs(gap):.2f} dB {'better' if gap > 0 else 'worse'} than bicubic" in headline
+    baselines = expected[expected["kind"] == "baseline"]
+    best = baselines.loc[baselines["psnr_y"].idxmax(), "method"]
+    assert best != "nearest"  # repeating pixels is the worst classical filter on a photo
+    assert f"{best.capitalize()} beats this model on PSNR and SSIM here: {best} (" in text
+
+
+@pytest.mark.parametrize(
+    ("model", "ssim", "says"),
+    [
+        (31.0, 0.91, "better than the best classical filter here, lanczos (30.00 dB, SSIM-Y 0.9000), by 1.00 dB"),
+        (29.0, 0.80, "Lanczos beats this model on PSNR and SSIM here"),
+        (31.0, 0.80, "on PSNR but not on SSIM here"),
+        (29.0, 0.95, "on SSIM but not on PSNR here"),
+    ],
+)
+def test_the_headline_ranks_against_the_best_baseline(model, ssim, says):
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {
+            "method": ["m", "bicubic", "lanczos", "nearest"],
+            "kind": ["model", "baseline", "baseline", "baseline"],
+            "psnr_y": [model, 29.5, 30.0, 27.0],
+            "ssim_y": [ssim, 0.89, 0.90, 0.85],
+        }
+    )
+    assert says in headline(table, 2)
 
 
 def test_quality_table_rounds_and_renames():
