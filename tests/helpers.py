@@ -23,6 +23,16 @@ def psnr(reference: np.ndarray, test: np.ndarray) -> float:
     return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
 
 
+def rgba_with_hard_edge() -> np.ndarray:
+    """16×16 RGBA: transparent left half (x < 8), opaque right half."""
+    from skimage.data import astronaut
+
+    rgba = np.zeros((16, 16, 4), np.uint8)
+    rgba[..., :3] = astronaut()[200:216, 200:216]
+    rgba[:, 8:, 3] = 255
+    return rgba
+
+
 def max_abs_diff(a: np.ndarray, b: np.ndarray) -> int:
     return int(np.abs(a.astype(np.int16) - b.astype(np.int16)).max())
 

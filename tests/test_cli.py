@@ -79,7 +79,9 @@ def test_bad_images_give_a_clear_error_and_no_traceback(tmp_path, make, message)
         (["--model", "esrgan-slim/5x"], "Did you mean"),
         (["--patch-size", "0"], "greater than 0"),
         (["--patch-size", "16", "--padding", "8"], "too large"),
-        (["-o", "out.jpg"], "ending in .png"),
+        (["-o", "out.gif"], "ending in .png, .jpg or .webp"),
+        (["-o", "out.png", "--quality", "80"], "PNG is lossless"),
+        (["--format", "jpeg", "--quality", "0"], "1 to 100"),
         (["--model", "esrgan-slim/2x", "--offline", "--source", "npm"], None),
     ],
 )
@@ -157,3 +159,69 @@ def test_every_command_has_help(command, capsys):
 
 def test_help_names_the_program_as_it_was_started():
     assert run_cli("--help").stdout.startswith("usage: python -m explorer ")
+
+
+def _photos(folder: Path, names: list[str]) -> list[Path]:
+    """Real photo crops of different sizes, saved under ``names`` (format from the suffix)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number, name in enumerate(names):
+        path = folder / name
+        Image.open(EXAMPLE).convert("RGB").crop((0, 0, 24 + 8 * number, 16 + 4 * number)).save(path)
+        paths.append(path)
+    return paths
+
+
+def test_batch_goes_past_a_bad_file_and_fails_at_the_end(tmp_path):
+    first, bad, last = tmp_path / "a.png", tmp_path / "b.png", tmp_path / "c.jpg"
+    _photos(tmp_path, ["a.png", "c.jpg"])
+    bad.write_bytes(b"this is not an image")
+    out = tmp_path / "out"
+    result = run_cli("upscale", str(first), str(bad), str(last), "-o", str(out), "--format", "webp", "--quality", "85",
+                     "--model", "pixel-upsampler/x2", "-q")  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["a@2x.webp", "c@2x.webp"]
+    for source in (first, last):
+        with Image.open(out / f"{source.stem}@2x.webp") as written, Image.open(source) as original:
+            assert written.format == "WEBP" and written.size == (original.width * 2, original.height * 2)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2 and str(bad) in errors[0] and "not an image" in errors[0]
+    assert errors[1].startswith("error: 1 of 3 images failed") and str(bad) in errors[1]
+    assert result.stdout.count("Wrote ") == 2
+
+
+def test_batch_takes_a_folder_and_a_glob_and_writes_what_the_library_gives(tmp_path):
+    from explorer import Upscaler
+
+    folder_inputs = _photos(tmp_path / "shots", ["x.png", "y.jpg"])
+    (tmp_path / "shots" / "notes.txt").write_text("not an image, and not taken: the wrong suffix")
+    globbed = _photos(tmp_path / "more", ["z1.png", "z2.png"])
+    out = tmp_path / "out"
+    result = run_cli("upscale", str(tmp_path / "shots"), str(tmp_path / "more" / "z*.png"), "-o", str(out),
+                     "--model", "pixel-upsampler/x2", "-q")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    written = sorted(p.name for p in out.iterdir())
+    assert written == sorted(f"{p.stem}@2x.png" for p in folder_inputs + globbed)
+    expected = Upscaler("pixel-upsampler/x2").upscale(np.asarray(Image.open(globbed[0]).convert("RGB")))
+    np.testing.assert_array_equal(np.asarray(Image.open(out / "z1@2x.png")), expected)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "output", "message"),
+    [(["a.png", "c.jpg"], "one.png", "give a folder instead"), (["a.png"], "one.jpg", "make them agree")],
+)
+def test_batch_output_settings_that_cannot_work_are_refused_before_running(tmp_path, inputs, output, message):
+    _photos(tmp_path, ["a.png", "c.jpg"])
+    extra = ["--format", "webp"] if output == "one.jpg" else []
+    result = run_cli("upscale", *inputs, "-o", output, *extra, "--model", "pixel-upsampler/x2", "-q", cwd=tmp_path)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "c.jpg"]
+
+
+def test_a_glob_or_folder_with_nothing_in_it_is_reported(tmp_path):
+    (tmp_path / "empty").mkdir()
+    _photos(tmp_path, ["a.png"])
+    result = run_cli("upscale", "a.png", "empty", "nothing-*.png", "--model", "pixel-upsampler/x2", "-q", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no images" in result.stderr and "no file matches 'nothing-*.png'" in result.stderr
+    assert (tmp_path / "a@2x.png").is_file()

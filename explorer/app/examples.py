@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image
 
 from explorer.engine import store
-from explorer.engine.images import save_png
+from explorer.engine.output import save_png
 from explorer.errors import ExplorerError
 
 __all__ = ["BUNDLED_EXAMPLE", "EXAMPLE_SIDE", "degrade", "example_images"]

@@ -6,6 +6,7 @@ the PNG "Up" filter (the difference to the row above: one numpy subtraction for
 the whole image) and zlib deflates at level 1. A 512² photo encoded here in
 17 ms against 26 ms at Pillow's ``compress_level=1`` and 124 ms at its default,
 for 18 % more bytes than the default; it is lossless (the same pixels decode).
+Like every image we write, it is tagged sRGB (PNG's ``sRGB`` chunk, 13 bytes).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ __all__ = ["encode_png"]
 
 _COLOUR_TYPES = {1: 0, 3: 2, 4: 6}  # channels -> PNG colour type: gray, RGB, RGBA
 _UP = 2
+_SRGB_PERCEPTUAL = b"\x00"  # the sRGB chunk's rendering intent
 
 
 def encode_png(image: np.ndarray) -> bytes:
@@ -41,7 +43,8 @@ def encode_png(image: np.ndarray) -> bytes:
     np.subtract(rows[1:], rows[:-1], out=filtered[1:, 1:])  # uint8 arithmetic wraps modulo 256, as PNG's does
     header = struct.pack(">IIBBBBB", width, height, 8, _COLOUR_TYPES[channels], 0, 0, 0)
     return b"".join(
-        [b"\x89PNG\r\n\x1a\n", _chunk(b"IHDR", header), _chunk(b"IDAT", zlib.compress(filtered.tobytes(), 1)), _chunk(b"IEND", b"")]
+        [b"\x89PNG\r\n\x1a\n", _chunk(b"IHDR", header), _chunk(b"sRGB", _SRGB_PERCEPTUAL),
+         _chunk(b"IDAT", zlib.compress(filtered.tobytes(), 1)), _chunk(b"IEND", b"")]  # fmt: skip
     )
 
 

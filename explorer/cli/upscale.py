@@ -1,4 +1,4 @@
-"""``python -m explorer upscale``: upscale an image and write a PNG."""
+"""``upscale``: upscale images (files, folders, globs) and write PNG, JPEG or WebP."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import sys
 import warnings
 from pathlib import Path
 
+from explorer.cli._batch import expand_inputs, output_format, plan
 from explorer.cli._common import (
     add_custom_model_options,
     add_source_options,
     custom_model_settings,
     status,
 )
+from explorer.engine.output import DEFAULT_QUALITY, FORMATS, format_of
 from explorer.engine.registry import DEFAULT_MODEL
 from explorer.errors import ExplorerError
 
@@ -22,12 +24,21 @@ def register(commands) -> None:
     """Add the ``upscale`` command."""
     up = commands.add_parser(
         "upscale",
-        help="upscale an image and write a PNG",
-        description="Upscale an image with a registry model and write the result as PNG. "
-        "Large images are tiled automatically when no patch size is given.",
+        help="upscale images and write PNG, JPEG or WebP",
+        description="Upscale images with a registry model or your own. INPUT is a file, a folder (its images, not "
+        "its subfolders) or a quoted glob ('photos/*.jpg'); give several. A bad file is reported and skipped; the "
+        "exit status is 2 if any failed. Large images are tiled automatically when no patch size is given.",
     )
-    up.add_argument("input", metavar="INPUT", help="image file (PNG, JPEG, WebP, ...)")
-    up.add_argument("-o", "--output", metavar="OUTPUT", help="PNG to write (default: INPUT's name + @<scale>x.png)")
+    up.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or globs")
+    up.add_argument(
+        "-o",
+        "--output",
+        metavar="OUTPUT",
+        help="a folder for the results (created if needed), or, for one input file, a file name ending in .png, "
+        ".jpg or .webp (default: next to each input, as NAME@<scale>x.png)",
+    )
+    up.add_argument("--format", choices=tuple(FORMATS), help="file format of the results (default: png, or OUTPUT's)")
+    up.add_argument("--quality", type=int, metavar="1-100", help=f"JPEG/WebP quality (default {DEFAULT_QUALITY})")
     up.add_argument(
         "-m",
         "--model",
@@ -70,7 +81,42 @@ def _patch_size(text: str) -> int | str:
         raise argparse.ArgumentTypeError(f"expected a whole number of pixels or 'auto', got {text!r}") from None
 
 
-def _check_auto(args: argparse.Namespace) -> None:
+def _check_settings(args: argparse.Namespace) -> None:
+    """Everything that can be checked without the model, so a mistake costs no model load (MAXIM: a minute).
+
+    With one input file, the image and the output place are checked too; with
+    several, each input is checked as its turn comes, so one bad file does not
+    stop the others.
+    """
+    from explorer.engine.custom import check_overrides
+    from explorer.engine.tiling import validate_patch_settings
+
+    _check_output_settings(args)
+    if args.patch_size != "auto":
+        validate_patch_settings(args.patch_size, args.padding)
+    check_overrides(**custom_model_settings(args))
+    found = expand_inputs(args.inputs)
+    if len(found) == 1:
+        _check_one_input(*found[0], args.output)
+
+
+def _check_one_input(source: Path, reason: str, output: str | None) -> None:
+    from explorer.engine.images import load_image
+
+    if reason:
+        raise ExplorerError(f"{source}: {reason}.")
+    with warnings.catch_warnings(record=True):  # notes (16-bit, frames, colour) are shown once, by the run itself
+        load_image(source)
+    if output:
+        folder = Path(output).absolute().parent if format_of(output) and not Path(output).is_dir() else Path(output)
+    else:
+        folder = source.absolute().parent
+    existing = next(parent for parent in (folder, *folder.parents) if parent.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK):
+        raise ExplorerError(f"Cannot write the output into {folder}: choose another place with -o.")
+
+
+def _check_output_settings(args: argparse.Namespace) -> None:
     budgets = args.budget_seconds is not None or args.budget_memory is not None
     if args.patch_size != "auto" and budgets:
         raise ExplorerError(
@@ -78,6 +124,10 @@ def _check_auto(args: argparse.Namespace) -> None:
         )
     if args.patch_size == "auto" and args.padding is not None:
         raise ExplorerError("--patch-size auto chooses the padding too: drop --padding.")
+    if args.quality is not None and output_format(args.output, args.format) == "png":
+        raise ExplorerError("--quality applies to JPEG and WebP (PNG is lossless): add --format jpeg or webp.")
+    if args.quality is not None and not 1 <= args.quality <= 100:
+        raise ExplorerError(f"--quality must be 1 to 100, got {args.quality}.")
 
 
 def _advise(upscaler, image_path: str, args: argparse.Namespace) -> tuple[int | None, int | None]:
@@ -95,63 +145,57 @@ def _advise(upscaler, image_path: str, args: argparse.Namespace) -> tuple[int | 
     return advice.patch_size, advice.padding
 
 
-def _default_output(input_path: Path, scale: int) -> Path:
-    return input_path.with_name(f"{input_path.stem}@{scale}x.png")
-
-
-def _check_inputs(args: argparse.Namespace) -> None:
-    """Everything that can be checked without the model, so a mistake costs no model load (MAXIM: a minute)."""
-    from explorer.engine.custom import check_overrides
-    from explorer.engine.images import load_image
-    from explorer.engine.tiling import validate_patch_settings
-
-    if args.output and Path(args.output).suffix.lower() != ".png":
-        raise ExplorerError(f"The output is written as PNG: give a path ending in .png (got {args.output}).")
-    _check_auto(args)
-    if args.patch_size != "auto":
-        validate_patch_settings(args.patch_size, args.padding)
-    check_overrides(**custom_model_settings(args))
-    with warnings.catch_warnings(record=True):  # notes (16-bit, frames) are shown once, by the run itself
-        load_image(args.input)
-    folder = (Path(args.output) if args.output else Path(args.input)).absolute().parent
-    existing = next(parent for parent in (folder, *folder.parents) if parent.exists())
-    if not existing.is_dir() or not os.access(existing, os.W_OK):
-        raise ExplorerError(f"Cannot write the output into {folder}: choose another place with -o.")
-
-
 def run(args: argparse.Namespace) -> int:
-    """Upscale INPUT and write OUTPUT."""
-    from tqdm import tqdm
-
-    from explorer.engine.images import save_png
+    """Upscale every INPUT; report each bad one and go on; status 2 at the end if any failed."""
+    from explorer.engine.output import save_image
     from explorer.engine.upscaler import Upscaler
 
-    _check_inputs(args)
+    _check_settings(args)
     status(f"Loading {args.model} ...")
-    upscaler = Upscaler(
-        args.model,
-        source=args.source,
-        offline=args.offline or None,
-        status=status,
-        **custom_model_settings(args),
-    )
+    upscaler = Upscaler(args.model, source=args.source, offline=args.offline or None, status=status,
+                        **custom_model_settings(args))  # fmt: skip
     spec = upscaler.spec
     status(f"Loaded {spec.id} ({spec.scale}x) in {upscaler.load_seconds:.2f} s.")
     if upscaler.model_file.format == "tfjs-graph":
         status("The first run on a new input size traces the graph (about 20 s for MAXIM); later runs are fast.")
-    output = Path(args.output) if args.output else _default_output(Path(args.input), spec.scale)
+    jobs = plan(args.inputs, args.output, args.format, spec.scale)
+    failed = []
+    for job in jobs:
+        try:
+            if job.reason:
+                raise ExplorerError(f"{job.source}: {job.reason}.")
+            result = _upscale_one(upscaler, str(job.source), args)
+            save_image(result.image, job.target, format=args.format, quality=args.quality)
+        except ExplorerError as error:
+            if len(jobs) == 1:
+                raise
+            print(f"error: {error}", file=sys.stderr, flush=True)
+            failed.append(str(job.source))
+            continue
+        _report(job.target, spec.id, result.report)
+    if failed:
+        print(f"error: {len(failed)} of {len(jobs)} images failed ({', '.join(failed)}); the others were written.",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    return 0
+
+
+def _upscale_one(upscaler, source: str, args: argparse.Namespace):
+    from tqdm import tqdm
+
     patch_size, padding = args.patch_size, args.padding
     if patch_size == "auto":
-        patch_size, padding = _advise(upscaler, args.input, args)
+        patch_size, padding = _advise(upscaler, source, args)
     with tqdm(total=None, unit="patch", desc="Upscaling", file=sys.stderr, disable=args.quiet) as bar:
 
         def progress(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
 
-        result = upscaler.run(args.input, patch_size=patch_size, padding=padding, progress=progress)
-    save_png(result.image, output)
-    report = result.report
+        return upscaler.run(source, patch_size=patch_size, padding=padding, progress=progress)
+
+
+def _report(target, model_id: str, report) -> None:
     tiling = (
         f"{report.patches} patches of {report.patch_size} px, padding {report.padding}"
         + (" (tiled automatically: large image)" if report.auto_tiled else "")
@@ -159,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
         else "whole image"
     )
     print(
-        f"Wrote {output} ({report.output_size[0]}x{report.output_size[1]}) with {spec.id}: "
-        f"{tiling}; {report.total_seconds:.2f} s ({report.inference_seconds:.2f} s in the model)."
+        f"Wrote {target} ({report.output_size[0]}x{report.output_size[1]}) with {model_id}: "
+        f"{tiling}; {report.total_seconds:.2f} s ({report.inference_seconds:.2f} s in the model).",
+        flush=True,
     )
-    return 0

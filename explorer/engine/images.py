@@ -18,7 +18,7 @@ Rules, in the order they are applied to files, bytes and PIL images:
 * orientation: the EXIF orientation tag is applied.
 * colour: an image tagged with another colour profile (Display P3, Adobe RGB,
   a CMYK press profile) is converted to sRGB, with a warning
-  (:mod:`explorer.engine.colour`); written images are tagged sRGB.
+  (:mod:`explorer.engine.colour`). Writing images is :mod:`explorer.engine.output`'s job.
 * mode: RGB stays RGB; RGBA, LA, PA and images with a transparency key keep
   their alpha; ``1`` and ``L`` are grayscale; P, CMYK, YCbCr, LAB and HSV become
   RGB; 16-bit images (``I;16*``, ``I``, 16-bit PNGs) are reduced to 8 bits with
@@ -33,7 +33,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import uuid
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,7 +43,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from explorer import settings
-from explorer.engine.colour import SRGB_ICC, to_srgb
+from explorer.engine.colour import to_srgb
 from explorer.errors import ImageError
 from explorer.settings import DEFAULT_MAX_PIXELS, MAX_PIXELS_ENV
 
@@ -56,7 +55,6 @@ __all__ = [
     "SourceKind",
     "load_image",
     "restore",
-    "save_png",
     "to_source_kind",
 ]
 
@@ -221,47 +219,6 @@ def to_source_kind(array: np.ndarray, loaded: LoadedImage) -> Image.Image | np.n
     if loaded.source_kind == "array":
         return array
     return Image.fromarray(array)
-
-
-def save_png(image: Image.Image | np.ndarray, path: str | os.PathLike) -> Path:
-    """Write an image as a PNG file tagged sRGB, atomically.
-
-    The PNG is written to a temporary file in the target folder and renamed
-    over ``path``, so readers never see a half-written file. Missing parent
-    folders are created.
-
-    Parameters
-    ----------
-    image : PIL.Image.Image or ndarray
-        The image; an array as :func:`restore` returns it.
-    path : str or os.PathLike
-        Where to write it.
-
-    Returns
-    -------
-    Path
-        ``path``.
-
-    Raises
-    ------
-    ImageError
-        The folder cannot be created or written to.
-    """
-    path = Path(path)
-    picture = image if isinstance(image, Image.Image) else Image.fromarray(image)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            picture.save(temporary, format="PNG", icc_profile=SRGB_ICC)
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
-    except OSError as error:
-        raise ImageError(
-            f"Cannot write {path} ({error.strerror or error}): choose a folder you can write to."
-        ) from error
-    return path
 
 
 def _pixel_limit(max_pixels: int | None) -> int:

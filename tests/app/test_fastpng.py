@@ -45,3 +45,8 @@ def test_a_strided_view_is_encoded_as_its_pixels():
 def test_other_arrays_are_refused(bad):
     with pytest.raises(ValueError, match="uint8 array"):
         encode_png(bad)
+
+
+def test_the_picture_is_tagged_srgb():
+    with Image.open(io.BytesIO(encode_png(np.asarray(Image.open(EXAMPLE).convert("RGB"))))) as image:
+        assert image.info.get("srgb") == 0  # the sRGB chunk, perceptual intent

@@ -18,7 +18,8 @@ import pytest
 from PIL import Image, ImageCms
 
 from explorer.engine.colour import SRGB_ICC, to_srgb
-from explorer.engine.images import load_image, save_png
+from explorer.engine.images import load_image
+from explorer.engine.output import save_png
 from tests.helpers import max_abs_diff
 
 REPO = Path(__file__).resolve().parents[2]

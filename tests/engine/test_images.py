@@ -17,10 +17,10 @@ from explorer.engine.images import (
     LoadedImage,
     load_image,
     restore,
-    save_png,
     to_source_kind,
 )
 from explorer.errors import ImageError
+from tests.helpers import rgba_with_hard_edge
 
 SIXTEEN_BIT_VALUES = [0, 128, 129, 300, 257 * 100 + 200, 65535]
 SIXTEEN_BIT_AS_EIGHT = [0, 0, 1, 1, 101, 255]  # round(v / 257)
@@ -49,14 +49,6 @@ def large_png(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def nearest_upscale(rgb: np.ndarray, scale: int) -> np.ndarray:
     """A stand-in for a model: each pixel becomes a scale×scale block."""
     return rgb.repeat(scale, axis=0).repeat(scale, axis=1)
-
-
-def rgba_with_hard_edge() -> np.ndarray:
-    """16×16 RGBA: transparent left half (x < 8), opaque right half."""
-    rgba = np.zeros((16, 16, 4), np.uint8)
-    rgba[..., :3] = data.astronaut()[200:216, 200:216]
-    rgba[:, 8:, 3] = 255
-    return rgba
 
 
 # --- accepted inputs -------------------------------------------------------------------------
@@ -388,7 +380,7 @@ def test_pillow_bomb_limit_holds_even_when_our_limit_is_raised(tmp_path: Path) -
             load_image(path, max_pixels=200_000_000)
 
 
-# --- restore, to_source_kind, save_png -------------------------------------------------------
+# --- restore, to_source_kind -------------------------------------------------------
 
 
 def test_grayscale_restore_takes_the_luma(astronaut: np.ndarray) -> None:
@@ -430,26 +422,6 @@ def test_to_source_kind_matches_the_input_kind(tmp_path: Path, array: np.ndarray
             assert isinstance(result, np.ndarray) and result.shape[:2] == (32, 32)
         else:
             assert isinstance(result, Image.Image) and (result.mode, result.size) == (mode, (32, 32))
-
-
-@pytest.mark.parametrize("make", [np.asarray, Image.fromarray], ids=["array", "pil"])
-def test_save_png_round_trips_and_leaves_no_temporary_file(tmp_path: Path, make) -> None:
-    rgba = rgba_with_hard_edge()
-    target = tmp_path / "new" / "folder" / "out.png"
-
-    assert save_png(make(rgba), target) == target
-    save_png(make(rgba[..., :3]), target)  # replaces the first one
-
-    np.testing.assert_array_equal(np.asarray(Image.open(target)), rgba[..., :3])
-    assert [p.name for p in target.parent.iterdir()] == ["out.png"]
-
-
-def test_save_png_into_an_unwritable_folder_is_explained(tmp_path: Path) -> None:
-    not_a_folder = tmp_path / "file.txt"
-    not_a_folder.write_text("a file where a folder should be")
-    with pytest.raises(ImageError, match="choose a folder you can write to"):
-        save_png(data.astronaut()[:8, :8], not_a_folder / "out.png")
-    assert [p.name for p in tmp_path.iterdir()] == ["file.txt"]
 
 
 def test_loaded_image_is_frozen(astronaut: np.ndarray) -> None:
