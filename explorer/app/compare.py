@@ -29,7 +29,8 @@ from explorer.app.common import (
     user_errors,
 )
 from explorer.app.config import AppConfig
-from explorer.app.examples import example_images
+from explorer.app.crops import CompareRun, after_compare, build_crop_view, make_run, psnr_note
+from explorer.app.examples import BUNDLED_EXAMPLE
 from explorer.app.pictures import as_model_input, display_copy, read_image, rgb_view
 from explorer.engine.registry import ModelSpec
 from explorer.quality.evaluate import reference_pair, score_row, upscale_baseline
@@ -50,6 +51,7 @@ class CompareOutputs(NamedTuple):
     table: pd.DataFrame
     points: pd.DataFrame
     summary: str
+    run: CompareRun
 
 
 @dataclass
@@ -116,7 +118,24 @@ def compare(
                 pairs[spec.scale] = reference_pair(loaded.rgb, spec.scale)
         model_input = pairs[spec.scale][1] if scoring else as_model_input(loaded)
         runs.append(_run(spec, model_input, patch, pad, pairs.get(spec.scale) if scoring else None, progress, label))
-    return _outputs(runs, pairs, loaded.rgb if reference else None)
+    return _outputs(runs, pairs, loaded.rgb if reference else None, _crop_run(runs, pairs, loaded.rgb, reference))
+
+
+def _crop_run(
+    runs: list[_Run], pairs: dict[int, tuple[np.ndarray, np.ndarray]], rgb: np.ndarray, reference: bool
+) -> CompareRun:
+    """Every output for the crop view: in reference mode all at the original's size, else at each scale."""
+    if reference:
+        shown = [("original", rgb, 1), *((run.spec.short_id, run.output, 1) for run in runs)]
+        shown += [
+            (f"bicubic ×{scale}", upscale_baseline(low, scale, "bicubic"), 1)
+            for scale, (_, low) in sorted(pairs.items())
+        ]
+    else:
+        shown = [("input", rgb, 1), *((run.spec.short_id, run.output, run.spec.scale) for run in runs)]
+        scales = sorted({run.spec.scale for run in runs} - {1})
+        shown += [(f"bicubic ×{scale}", upscale_baseline(rgb, scale, "bicubic"), scale) for scale in scales]
+    return make_run(rgb, shown, reference=reference)
 
 
 def _run(
@@ -147,7 +166,9 @@ def _run(
     return _Run(spec, rgb, result.report.total_seconds, first, scores)
 
 
-def _outputs(runs: list[_Run], pairs: dict[int, tuple[np.ndarray, np.ndarray]], original: np.ndarray | None) -> CompareOutputs:
+def _outputs(
+    runs: list[_Run], pairs: dict[int, tuple[np.ndarray, np.ndarray]], original: np.ndarray | None, crops: CompareRun
+) -> CompareOutputs:
     rows, points, gallery = [], [], []
     if original is not None:
         gallery.append((display_copy(original), "original"))
@@ -174,11 +195,15 @@ def _outputs(runs: list[_Run], pairs: dict[int, tuple[np.ndarray, np.ndarray]], 
         bicubic = upscale_baseline(low, scale, "bicubic")
         scores = score_row("bicubic", "baseline", bicubic, reference, scale, 0.0)
         name = f"bicubic ×{scale}"
-        rows.append({"model": name, "scale": scale, "PSNR-Y": round(scores["psnr_y"], 2), "SSIM-Y": round(scores["ssim_y"], 4)})
+        rows.append(
+            {"model": name, "scale": scale, "PSNR-Y": round(scores["psnr_y"], 2), "SSIM-Y": round(scores["ssim_y"], 4)}
+        )
         gallery.append((display_copy(bicubic), f"{name} · {scores['psnr_y']:.2f} dB"))
         points.append({"method": name, "seconds": 0.0, "PSNR-Y": scores["psnr_y"], "SSIM-Y": scores["ssim_y"]})
     table = pd.DataFrame(rows, columns=list(COMPARE_COLUMNS))
-    return CompareOutputs(gallery, table, pd.DataFrame(points, columns=["method", "seconds", "PSNR-Y", "SSIM-Y"]), _summary(runs))
+    points_table = pd.DataFrame(points, columns=["method", "seconds", "PSNR-Y", "SSIM-Y"])
+    summary = "\n\n".join(text for text in (_summary(runs), psnr_note(table)) if text)
+    return CompareOutputs(gallery, table, points_table, summary, crops)
 
 
 def _summary(runs: list[_Run]) -> str:
@@ -193,29 +218,48 @@ def _summary(runs: list[_Run]) -> str:
     return text
 
 
-def build_compare_tab(config: AppConfig, heavy: dict, patch_size: gr.Slider, padding: gr.Slider) -> None:
+def build_compare_tab(
+    config: AppConfig, heavy: dict, upscale_image: gr.Image, patch_size: gr.Slider, padding: gr.Slider
+) -> None:
     """Lay out the Compare tab inside the current ``gr.Tab`` and wire it.
 
-    ``patch_size`` and ``padding`` are the Upscale tab's controls: one set of
-    settings for the whole page (and its address).
+    The image, patch size and padding are the Upscale tab's, shown here too:
+    changing them on either tab changes both (and the page address).
     """
     with gr.Row(equal_height=False):
         with gr.Column(scale=4, min_width=320):
             image = gr.Image(
-                value=str(example_images()[-1]), type="filepath", image_mode=None, sources=["upload", "clipboard"],
-                label="Image", height=260,
+                value=str(BUNDLED_EXAMPLE), type="filepath", image_mode=None, sources=["upload", "clipboard"],
+                label="Image (the Upscale tab's; a new one here changes both)", height=260, elem_id="compare-input",
             )  # fmt: skip
-            gr.Examples(examples=[[str(path)] for path in example_images()], inputs=[image], label="Examples")
             models = gr.Dropdown(
                 model_choices(), value=list(DEFAULT_MODELS), multiselect=True, max_choices=config.max_compare,
                 label=f"Models (up to {config.max_compare})", filterable=True, elem_id="compare-models",
             )  # fmt: skip
             reference = gr.Checkbox(value=True, label="Reference mode: score every model against this image")
-            gr.Markdown("Patch size and padding come from the Upscale tab.", elem_classes=["hint"])
+            with gr.Row():
+                patch = gr.Number(
+                    0,
+                    label="Patch size (px)",
+                    info="0 = whole image",
+                    precision=0,
+                    minimum=0,
+                    elem_id="compare-patch-size",
+                )
+                pad = gr.Number(
+                    0,
+                    label="Padding (px)",
+                    info="context around each patch",
+                    precision=0,
+                    minimum=0,
+                    elem_id="compare-padding",
+                )
+            gr.Markdown("The Upscale tab's settings: a change here changes them there too.", elem_classes=["hint"])
             run = gr.Button("Compare", variant="primary", size="lg", elem_id="compare-button")
         with gr.Column(scale=6, min_width=400):
-            summary = gr.Markdown()
-            gallery = gr.Gallery(label="Outputs", columns=3, height="auto", object_fit="contain", format="png")
+            summary = gr.Markdown(elem_id="compare-summary")
+            view = build_crop_view()
+            gallery = gr.Gallery(label="Whole outputs", columns=3, height="auto", object_fit="contain", format="png")
             table = gr.DataFrame(
                 pd.DataFrame(columns=list(COMPARE_COLUMNS)), interactive=False,
                 label="PSNR-Y in dB and SSIM-Y against the original; seconds per run after warm-up; MB of weights",
@@ -224,8 +268,17 @@ def build_compare_tab(config: AppConfig, heavy: dict, patch_size: gr.Slider, pad
                 x="seconds", y="PSNR-Y", color="method", label="Quality vs time (up and left is better)",
                 x_title="seconds per run", y_title="PSNR-Y (dB)", tooltip="all", color_title="",
             )  # fmt: skip
+    light = {"queue": False, "api_visibility": "private"}
+    same = lambda value: value  # mirror one control into another
+    upscale_image.change(same, inputs=upscale_image, outputs=image, **light)
+    image.upload(same, inputs=image, outputs=upscale_image, **light)
+    for theirs, ours in ((patch_size, patch), (padding, pad)):
+        theirs.change(same, inputs=theirs, outputs=ours, **light)
+        ours.input(same, inputs=ours, outputs=theirs, **light)
     handler = functools.partial(compare, config=config)
     run.click(
-        handler, inputs=[image, models, patch_size, padding, reference], outputs=[gallery, table, plot, summary],
+        handler, inputs=[image, models, patch, pad, reference], outputs=[gallery, table, plot, summary, view.run],
         show_progress_on=[gallery], **heavy,
+    ).success(
+        after_compare, inputs=[view.run, view.size], outputs=[*view.outputs, view.a, view.b], **light
     )  # fmt: skip

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from explorer.app import runview
+from explorer.app.advise import build_advise
 from explorer.app.common import (
     DEFAULT_CHOICE,
     load_upscaler,
@@ -272,6 +273,7 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
                 )
                 padding = PixelNumber(0, step=1, label="Padding (px)", info="context around each patch", elem_id="padding", min_width=140)
             status = gr.Markdown(settings_status(DEFAULT_CHOICE, 0, 0), elem_id="settings-status")
+            build_advise(config, heavy, image, model, patch_size, padding)
             reference = gr.Checkbox(
                 value=False,
                 label="Reference mode: treat my image as the high-resolution original and score the model",
