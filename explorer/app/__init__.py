@@ -51,6 +51,7 @@ CSS = """
 .model-card table { display: block; overflow-x: auto; max-width: 100%; }
 .model-card th, .model-card td { white-space: nowrap; }
 #settings-status p { margin: 0.2em 0; }
+#compare-crops img, #compare-ab img, #compare-picker img { image-rendering: pixelated; }
 """
 """Page styles (a few touches on top of the theme)."""
 

@@ -31,6 +31,7 @@ from explorer.app.pictures import display_copy, save_result_png
 
 __all__ = [
     "CROP_TARGET",
+    "PICKER_SIDE",
     "CompareRun",
     "CropOutputs",
     "CropView",
@@ -45,6 +46,9 @@ __all__ = [
 
 CROP_TARGET = 320
 """Crops are enlarged (by a whole number) to at least this many pixels a side."""
+
+PICKER_SIDE = 512
+"""Small frames are shown enlarged (pixels repeated) to at least this many pixels on their long side."""
 
 DEFAULT_SIZE = 48
 """Side of the region until the user chooses, in frame pixels."""
@@ -149,12 +153,16 @@ def _crop(run: CompareRun, shown: Shown, x: int, y: int, size: int) -> tuple[np.
 
 
 def _picker(run: CompareRun, x: int, y: int, size: int) -> np.ndarray:
-    frame = display_copy(_read(run.frame))
-    shrink = _shrink(run)
-    top, left = round(y / shrink), round(x / shrink)
-    side = max(2, round(size / shrink))
-    picture = frame.copy()
-    bottom, right = min(top + side, picture.shape[0]) - 1, min(left + side, picture.shape[1]) - 1
+    scale = _view_scale(run)
+    frame = _read(run.frame)
+    if scale < 1:
+        zoom = round(1 / scale)
+        picture = frame.repeat(zoom, axis=0).repeat(zoom, axis=1)
+    else:
+        picture = display_copy(frame).copy()
+    top, left = round(y / scale), round(x / scale)
+    bottom = min(round((y + size) / scale), picture.shape[0]) - 1
+    right = min(round((x + size) / scale), picture.shape[1]) - 1
     for offset in range(2):  # a 2-pixel frame around the region
         picture[top + offset, left : right + 1] = _BOX_RGB
         picture[bottom - offset, left : right + 1] = _BOX_RGB
@@ -163,9 +171,16 @@ def _picker(run: CompareRun, x: int, y: int, size: int) -> np.ndarray:
     return picture
 
 
-def _shrink(run: CompareRun) -> float:
-    height, width = _read(run.frame).shape[:2]
-    return max(1.0, max(height, width) / DISPLAY_MAX_SIDE)
+def _view_scale(run: CompareRun) -> float:
+    """Frame pixels per picture pixel: large frames are shrunk to the display size, small ones enlarged.
+
+    Small frames are enlarged by a whole number to at least :data:`PICKER_SIDE`: the page maps clicks to
+    image pixels correctly only when the picture is at least as large as its box.
+    """
+    longest = max(_read(run.frame).shape[:2])
+    if longest > DISPLAY_MAX_SIDE:
+        return longest / DISPLAY_MAX_SIDE
+    return 1 / math.ceil(PICKER_SIDE / longest)
 
 
 def crop_view(
@@ -217,8 +232,8 @@ def pick(run: CompareRun | None, size: float | None, a: str | None, b: str | Non
     """Centre the region on the clicked point of the picture (a ``select`` event)."""
     if run is None:
         raise gr.Error("Run a comparison first: the crop view shows its outputs.")
-    shrink = _shrink(run)
-    column, row = event.index[0] * shrink, event.index[1] * shrink
+    scale = _view_scale(run)
+    column, row = event.index[0] * scale, event.index[1] * scale
     side = _box(run, 0, 0, size)[2]
     return crop_view(run, column - side / 2, row - side / 2, side, a, b)
 

@@ -128,6 +128,9 @@ def _check_output_settings(args: argparse.Namespace) -> None:
         raise ExplorerError("--quality applies to JPEG and WebP (PNG is lossless): add --format jpeg or webp.")
     if args.quality is not None and not 1 <= args.quality <= 100:
         raise ExplorerError(f"--quality must be 1 to 100, got {args.quality}.")
+    for option, value in (("--budget-seconds", args.budget_seconds), ("--budget-memory", args.budget_memory)):
+        if value is not None and not value > 0:
+            raise ExplorerError(f"{option} must be above 0, got {value:g}.")
 
 
 def _advise(upscaler, image_path: str, args: argparse.Namespace) -> tuple[int | None, int | None]:

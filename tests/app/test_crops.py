@@ -9,7 +9,7 @@ from PIL import Image
 
 from explorer import Upscaler
 from explorer.app.compare import compare
-from explorer.app.crops import CROP_TARGET, after_compare, crop_view, pick, psnr_note
+from explorer.app.crops import CROP_TARGET, PICKER_SIDE, after_compare, crop_view, pick, psnr_note
 from explorer.quality.evaluate import reference_pair, upscale_baseline
 
 
@@ -46,11 +46,16 @@ def test_reference_mode_shows_the_same_region_of_the_original_each_model_and_bic
 
 def test_the_picker_frames_the_region(reference_run):
     view = crop_view(reference_run.run, 20, 8, 12)
-    box = view.picker[8:20, 20:32]
-    assert (box[0] == [255, 214, 0]).all() and (box[-1] == [255, 214, 0]).all()
-    assert (box[:, 0] == [255, 214, 0]).all() and (box[:, -1] == [255, 214, 0]).all()
+    zoom = -(-PICKER_SIDE // 64)  # the 64×48 photo is shown enlarged, so clicks map to whole pixels
     frame = np.asarray(Image.open(reference_run.run.frame))
-    np.testing.assert_array_equal(box[2:-2, 2:-2], frame[10:18, 22:30])  # the inside is the image itself
+    expected = frame.repeat(zoom, axis=0).repeat(zoom, axis=1)
+    outline = np.zeros(expected.shape[:2], bool)
+    top, left, side = 8 * zoom, 20 * zoom, 12 * zoom
+    outline[top : top + side, left : left + side] = True
+    outline[top + 2 : top + side - 2, left + 2 : left + side - 2] = False  # a 2-pixel frame
+    assert view.picker.shape == expected.shape
+    assert (view.picker[outline] == [255, 214, 0]).all()
+    np.testing.assert_array_equal(view.picker[~outline], expected[~outline])  # the rest is the image itself
 
 
 def test_without_reference_every_scale_lines_up_on_the_input(photo):
@@ -69,7 +74,8 @@ def test_without_reference_every_scale_lines_up_on_the_input(photo):
 
 def test_a_click_centres_the_region_and_out_of_range_boxes_are_clamped(reference_run):
     run = reference_run.run
-    clicked = pick(run, 16, None, None, gr.SelectData(None, {"index": [30, 20], "value": None}))
+    zoom = -(-PICKER_SIDE // 64)  # picture pixels per photo pixel
+    clicked = pick(run, 16, None, None, gr.SelectData(None, {"index": [30 * zoom, 20 * zoom], "value": None}))
     assert (clicked.x, clicked.y, clicked.size) == (22, 12, 16)
     corner = crop_view(run, 1000, -5, 9999)
     assert (corner.x, corner.y, corner.size) == (
