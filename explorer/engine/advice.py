@@ -129,7 +129,7 @@ def patch_seconds(upscaler: Upscaler, height: int, width: int) -> float:
             return _seconds[key]
     pixels = np.random.default_rng(0).integers(0, 256, (height, width, 3), dtype=np.uint8)
     side = max(height, width)
-    run = lambda: upscaler.upscale_rgb(pixels, patch_size=side, padding=0)
+    run = lambda: upscaler.run(pixels, patch_size=side, padding=0)
     run()  # the first call traces
     times = []
     for _ in range(_REPEATS):
@@ -148,16 +148,16 @@ def seam_levels(
 
     ``whole`` is the whole-image output if already known.
     """
-    tiled, _ = upscaler.upscale_rgb(rgb, patch_size=patch_size, padding=padding)
+    tiled = upscaler.upscale(rgb, patch_size=patch_size, padding=padding)
     whole = _whole(upscaler, rgb) if whole is None else whole
     return int(np.abs(tiled.astype(np.int16) - whole.astype(np.int16)).max())
 
 
 def _whole(upscaler: Upscaler, rgb: np.ndarray) -> np.ndarray:
-    output, report = upscaler.upscale_rgb(rgb)
-    if report.auto_tiled:
+    result = upscaler.run(rgb)
+    if result.report.auto_tiled:
         raise ExplorerError(f"A {rgb.shape[1]}×{rgb.shape[0]} crop is too large to run whole with {upscaler.spec.id}.")
-    return output
+    return result.image
 
 
 def _max_output_pixels(spec: ModelSpec) -> int:
