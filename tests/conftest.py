@@ -30,3 +30,11 @@ def _isolated_cache_env(monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> N
     """Point the library at the shared test cache, online, unless a test says otherwise."""
     monkeypatch.setenv("UPSCALER_EXPLORER_CACHE", str(model_cache))
     monkeypatch.delenv("UPSCALER_EXPLORER_OFFLINE", raising=False)
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel built from this checkout, once per session (see tests/installed.py)."""
+    from tests.installed import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
