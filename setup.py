@@ -14,7 +14,7 @@ setup(
     packages=[*find_packages(include=["explorer", "explorer.*"]), CARDS, f"{CARDS}.results", f"{CARDS}.samples"],
     package_dir={CARDS: "model_cards"},
     package_data={
-        "explorer": ["examples/*.png"],
+        "explorer": ["examples/*.png", "app/static/*.js"],
         CARDS: ["*.md"],
         f"{CARDS}.results": ["*.csv", "*.md"],
         f"{CARDS}.samples": ["*.png"],

@@ -25,6 +25,7 @@ import pandas as pd
 
 from explorer.app import runview
 from explorer.app.advise import build_advise
+from explorer.app.browser_run import build_browser_run
 from explorer.app.common import (
     DEFAULT_CHOICE,
     load_upscaler,
@@ -314,6 +315,8 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
                 heatmap = gr.Image(label="|tiled − whole image|", format="png", interactive=False, visible=False, elem_id="heatmap")
                 legend = gr.HTML(runview.heat_legend_html(), visible=False, elem_id="heat-legend")
                 heat_note = gr.Markdown(elem_id="heat-note")
+            with gr.Accordion("Run in my browser: your device's timing", open=True, elem_id="browser-run-panel"):
+                build_browser_run(config, heavy, image, model, patch_size, padding)
     last_run = gr.State(None)
 
     light = {"queue": False, "api_visibility": "private"}

@@ -1,0 +1,143 @@
+""""Run in my browser" in a real Chromium: UpscalerJS from npm, served as a CDN would, against the server's output.
+
+The page loads TensorFlow.js, UpscalerJS and the model from jsdelivr/unpkg; here
+those requests are answered from the real npm packages (installed once into
+the test cache with the ``npm`` client; see :mod:`tests.app.cdn`). Chromium has
+no GPU here: WebGL runs on its software renderer (SwiftShader), and the CPU
+backend is the fallback every browser has. The measured device timings are
+written to ``test-artifacts/browser-run-timings.txt`` (never asserted).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from explorer import Upscaler
+from explorer.app.browser_run import CDNS, TFJS_WASM_UMD, page_config
+from explorer.codegen.snippets import TFJS_VERSION, UPSCALER_VERSION
+
+from .cdn import CDN_PATTERNS, cdn_handler, installed, package_roots
+from .conftest import ARTIFACTS, crop_png
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+
+# No GPU here: WebGL goes through SwiftShader, Chromium's software renderer (it must be allowed explicitly).
+ARGS = [
+    "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+]  # fmt: skip
+TIMINGS = ARTIFACTS / "browser-run-timings.txt"
+
+
+@pytest.fixture(scope="module")
+def packages(model_cache: Path) -> dict[str, Path]:
+    """The npm packages the page asks CDNs for, by name: the runtime (installed once) and every model package."""
+    folder = model_cache / "browser-run" / f"upscaler@{UPSCALER_VERSION}-tfjs@{TFJS_VERSION}"
+    wanted = [f"upscaler@{UPSCALER_VERSION}", f"@tensorflow/tfjs@{TFJS_VERSION}", f"@tensorflow/tfjs-backend-wasm@{TFJS_VERSION}"]
+    return package_roots(installed(folder, wanted, "--ignore-scripts", "--legacy-peer-deps"))
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium, packages):
+    """A fresh page (nothing loaded yet) whose CDN requests are served from the npm packages."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    page.served = []
+    for pattern in CDN_PATTERNS:
+        page.route(pattern, cdn_handler(packages, page.served))
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def _open(page, url: str, image: Path) -> None:
+    page.goto(url, wait_until="load")
+    page.wait_for_function("window.__explorerRestored === true && Boolean(window.explorerBrowserRun)", timeout=60_000)
+    page.locator("#upscale-input input[type=file]").set_input_files(str(image))
+    width = Image.open(image).width
+    page.wait_for_function(
+        "w => [...document.querySelectorAll('#upscale-input img')].some(i => i.naturalWidth === w)", arg=width, timeout=30_000
+    )
+
+
+def _status(page) -> str:
+    return page.locator("#browser-run [data-part=status]").inner_text()
+
+
+def _run(page, backend: str, timeout: float = 240_000) -> str:
+    page.locator("#browser-backend").get_by_label(backend, exact=True).check()
+    page.locator("#browser-run-button").click()
+    page.wait_for_function(
+        "() => /^(Done|Cancelled|Could not|The |This browser)/.test(document.querySelector('#browser-run [data-part=status]').innerText)"
+        " && document.querySelector('#browser-run [data-part=cancel]').disabled",
+        timeout=timeout,
+    )
+    return _status(page)
+
+
+def _canvas_pixels(page) -> np.ndarray:
+    url = page.locator("#browser-run [data-part=output]").evaluate("c => c.toDataURL('image/png')")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB"))
+
+
+def _timings(page) -> dict[str, str]:
+    rows = page.locator("#browser-run [data-part=timings] tr").all_inner_texts()
+    return dict(row.split("\t", 1) for row in rows[1:])
+
+
+@pytest.mark.parametrize(
+    ("model", "patch_size", "padding", "size"),
+    [("default-model", 0, 0, (96, 64)), ("esrgan-slim/4x", 32, 4, (80, 56))],
+    ids=["default-model-whole", "esrgan-slim-4x-32-4"],
+)
+@pytest.mark.parametrize("backend", ["webgl", "cpu"])
+def test_run_in_my_browser_matches_the_server(page, app_url, tmp_path, model, patch_size, padding, size, backend):
+    photo = crop_png(tmp_path, *size)
+    _open(page, f"{app_url}/?model={model}&patch_size={patch_size}&padding={padding}", photo)
+    status = _run(page, backend)
+    assert status.startswith("Done"), status
+    device = page.locator("#browser-run [data-part=device]").inner_text()
+    assert f"backend {backend}" in device and "GPU:" in device
+    timings = _timings(page)
+    for step in ("Model load (bundle + weights)", "Warm-up (first call compiles)", "Upscale", "Per patch"):
+        assert timings[step].endswith(" ms") or " ms " in timings[step], timings
+    if patch_size:
+        assert "patches" in timings["Per patch"]
+
+    browser = _canvas_pixels(page)
+    settings = {"patch_size": patch_size, "padding": padding} if patch_size else {}
+    server = np.asarray(Upscaler(model).upscale(photo, **settings))
+    assert browser.shape == server.shape
+    # tfjs (float32 in another order of operations, on another backend) vs TensorFlow: rounding may differ by one level.
+    assert np.abs(browser.astype(int) - server.astype(int)).max() <= 1
+    agreement = page.locator("#browser-run [data-part=agreement]")
+    assert "agree" in agreement.inner_text() and int(agreement.get_attribute("data-max")) <= 1
+
+    served = page.served
+    assert any("/upscaler@1.0.0/" in url for url in served) and any(url.endswith("model.json") for url in served)
+    ARTIFACTS.mkdir(exist_ok=True)
+    line = {"model": model, "patch": patch_size, "padding": padding, "size": size, "backend": backend, **timings}
+    with TIMINGS.open("a") as out:
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    print(line)
