@@ -22,8 +22,9 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Sequence
 from importlib import resources
-from typing import Any, Sequence
+from typing import Any
 
 import gradio as gr
 import numpy as np
@@ -91,6 +92,7 @@ _CSS = """
 .browser-run-bar { display: flex; gap: 0.8em; align-items: center; flex-wrap: wrap; }
 .browser-run-bar progress { flex: 1; min-width: 8em; }
 .browser-run .error { color: #b91c1c; }
+.browser-run [hidden] { display: none !important; }
 .browser-run-timings { margin: 0.5em 0; font-size: 0.9em; }
 .browser-run-timings td, .browser-run-timings th { padding: 0.15em 0.6em; text-align: left; }
 .browser-run-pictures { display: flex; gap: 0.6em; flex-wrap: wrap; }
@@ -270,11 +272,19 @@ def prepare_compare(
         raise gr.Error("Choose at least one model to compare.")
     pairs = parse_settings_list(settings)
     if len(specs) * len(pairs) > MAX_COMPARE_RUNS:
-        raise gr.Error(f"{len(specs)} models × {len(pairs)} settings is {len(specs) * len(pairs)} runs; take at most {MAX_COMPARE_RUNS}.")
+        raise gr.Error(
+            f"{len(specs)} models × {len(pairs)} settings is {len(specs) * len(pairs)} runs; take at most {MAX_COMPARE_RUNS}."
+        )
     chosen = _backend(backend)
     loaded = read_image(image, config or AppConfig(), scale=max(spec.scale for spec in specs))
     jobs = [
-        {"model": _model_facts(spec), "patchSize": patch, "padding": pad, "backend": chosen, "size": [loaded.rgb.shape[1], loaded.rgb.shape[0]]}
+        {
+            "model": _model_facts(spec),
+            "patchSize": patch,
+            "padding": pad,
+            "backend": chosen,
+            "size": [loaded.rgb.shape[1], loaded.rgb.shape[0]],
+        }
         for spec in specs
         for patch, pad in pairs
     ]
@@ -296,7 +306,9 @@ _COMPARE_JS = """(plan, input) => {
 }"""
 
 
-def build_browser_run(config: AppConfig, heavy: dict, image: gr.Image, model: gr.Dropdown, patch_size: gr.Slider, padding: gr.Slider) -> None:
+def build_browser_run(
+    config: AppConfig, heavy: dict, image: gr.Image, model: gr.Dropdown, patch_size: gr.Slider, padding: gr.Slider
+) -> None:
     """Lay out the "Run in my browser" panel inside the current block and wire it to the Upscale tab's inputs.
 
     Parameters
@@ -309,7 +321,9 @@ def build_browser_run(config: AppConfig, heavy: dict, image: gr.Image, model: gr
     """
     gr.Markdown(HELP, elem_classes=["hint"])
     with gr.Row():
-        backend = gr.Radio(list(BACKENDS), value="auto", label="TensorFlow.js backend", elem_id="browser-backend", scale=3)
+        backend = gr.Radio(
+            list(BACKENDS), value="auto", label="TensorFlow.js backend", elem_id="browser-backend", scale=3
+        )
         run = gr.Button("Run in my browser", variant="secondary", elem_id="browser-run-button", scale=1)
     with gr.Accordion("Compare in my browser: several models and settings in a row", open=False):
         with gr.Row():
@@ -318,7 +332,10 @@ def build_browser_run(config: AppConfig, heavy: dict, image: gr.Image, model: gr
                 elem_id="browser-compare-models", scale=3,
             )  # fmt: skip
             settings = gr.Textbox(
-                value="0, 64/8", label="Patch size/padding (0 = whole image)", elem_id="browser-compare-settings", scale=2
+                value="0, 64/8",
+                label="Patch size/padding (0 = whole image)",
+                elem_id="browser-compare-settings",
+                scale=2,
             )
         compare = gr.Button("Compare in my browser", elem_id="browser-compare-button")
     gr.HTML(html_template=_PANEL, css_template=_CSS, js_on_load=script_source(), elem_id="browser-run")

@@ -12,7 +12,7 @@ import mimetypes
 import os
 import subprocess
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from explorer.app.browser_run import CDNS
 from explorer.engine import store
@@ -25,7 +25,9 @@ CDN_PATTERNS = [f"{base}/**" for _, base in CDNS]
 def npm(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """Run the ``npm`` client quietly (no audit, funding or update notices)."""
     quiet = {"npm_config_update_notifier": "false", "npm_config_fund": "false", "npm_config_audit": "false"}
-    return subprocess.run(["npm", *args], capture_output=True, text=True, cwd=cwd, env={**os.environ, **quiet}, timeout=600, check=False)
+    return subprocess.run(
+        ["npm", *args], capture_output=True, text=True, cwd=cwd, env={**os.environ, **quiet}, timeout=600, check=False
+    )
 
 
 def installed(folder: Path, packages: list[str], *flags: str) -> Path:
@@ -73,7 +75,7 @@ def cdn_handler(roots: dict[str, Path], log: list[str] | None = None) -> Callabl
 
     def handle(route) -> None:
         url = route.request.url.split("?", 1)[0]
-        rest = next(url[len(base) + 1:] for _, base in CDNS if url.startswith(base + "/"))
+        rest = next(url[len(base) + 1 :] for _, base in CDNS if url.startswith(base + "/"))
         name, version, path = _split(rest)
         root = roots.get(name)
         file = (root / path).resolve() if root else None
@@ -88,7 +90,13 @@ def cdn_handler(roots: dict[str, Path], log: list[str] | None = None) -> Callabl
             return
         if log is not None:
             log.append(url)
-        kind = "application/wasm" if file.suffix == ".wasm" else mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        route.fulfill(status=200, body=file.read_bytes(), headers={"content-type": kind, "access-control-allow-origin": "*"})
+        kind = (
+            "application/wasm"
+            if file.suffix == ".wasm"
+            else mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        )
+        route.fulfill(
+            status=200, body=file.read_bytes(), headers={"content-type": kind, "access-control-allow-origin": "*"}
+        )
 
     return handle

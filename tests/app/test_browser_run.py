@@ -1,4 +1,4 @@
-""""Run in my browser" in a real Chromium: UpscalerJS from npm, served as a CDN would, against the server's output.
+"""The "Run in my browser" panel in a real Chromium: UpscalerJS from npm, served as a CDN would, against the server's output.
 
 The page loads TensorFlow.js, UpscalerJS and the model from jsdelivr/unpkg; here
 those requests are answered from the real npm packages (installed once into
@@ -11,6 +11,7 @@ written to ``test-artifacts/browser-run-timings.txt`` (never asserted).
 from __future__ import annotations
 
 import base64
+import csv
 import io
 import json
 from pathlib import Path
@@ -20,14 +21,16 @@ import pytest
 from PIL import Image
 
 from explorer import Upscaler
-from explorer.app.browser_run import CDNS, TFJS_WASM_UMD, page_config
+from explorer.app.browser_run import CDNS
 from explorer.codegen.snippets import TFJS_VERSION, UPSCALER_VERSION
 
 from .cdn import CDN_PATTERNS, cdn_handler, installed, package_roots
 from .conftest import ARTIFACTS, crop_png
 
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
+)
 
 # No GPU here: WebGL goes through SwiftShader, Chromium's software renderer (it must be allowed explicitly).
 ARGS = [
@@ -41,7 +44,11 @@ TIMINGS = ARTIFACTS / "browser-run-timings.txt"
 def packages(model_cache: Path) -> dict[str, Path]:
     """The npm packages the page asks CDNs for, by name: the runtime (installed once) and every model package."""
     folder = model_cache / "browser-run" / f"upscaler@{UPSCALER_VERSION}-tfjs@{TFJS_VERSION}"
-    wanted = [f"upscaler@{UPSCALER_VERSION}", f"@tensorflow/tfjs@{TFJS_VERSION}", f"@tensorflow/tfjs-backend-wasm@{TFJS_VERSION}"]
+    wanted = [
+        f"upscaler@{UPSCALER_VERSION}",
+        f"@tensorflow/tfjs@{TFJS_VERSION}",
+        f"@tensorflow/tfjs-backend-wasm@{TFJS_VERSION}",
+    ]
     return package_roots(installed(folder, wanted, "--ignore-scripts", "--legacy-peer-deps"))
 
 
@@ -77,7 +84,9 @@ def _open(page, url: str, image: Path) -> None:
     page.locator("#upscale-input input[type=file]").set_input_files(str(image))
     width = Image.open(image).width
     page.wait_for_function(
-        "w => [...document.querySelectorAll('#upscale-input img')].some(i => i.naturalWidth === w)", arg=width, timeout=30_000
+        "w => [...document.querySelectorAll('#upscale-input img')].some(i => i.naturalWidth === w)",
+        arg=width,
+        timeout=30_000,
     )
 
 
@@ -85,15 +94,21 @@ def _status(page) -> str:
     return page.locator("#browser-run [data-part=status]").inner_text()
 
 
-def _run(page, backend: str, timeout: float = 240_000) -> str:
+def _choose_backend(page, backend: str) -> None:
     page.locator("#browser-backend").get_by_label(backend, exact=True).check()
-    page.locator("#browser-run-button").click()
-    page.wait_for_function(
-        "() => /^(Done|Cancelled|Could not|The |This browser)/.test(document.querySelector('#browser-run [data-part=status]').innerText)"
-        " && document.querySelector('#browser-run [data-part=cancel]').disabled",
-        timeout=timeout,
-    )
+
+
+def _click_and_wait(page, button: str, timeout: float = 240_000) -> str:
+    """Click a button of the panel and wait until the browser run it starts has ended; return the status line."""
+    finished = page.evaluate("window.explorerBrowserRun.finished")
+    page.locator(button).click()
+    page.wait_for_function("n => window.explorerBrowserRun.finished > n", arg=finished, timeout=timeout)
     return _status(page)
+
+
+def _run(page, backend: str, timeout: float = 240_000) -> str:
+    _choose_backend(page, backend)
+    return _click_and_wait(page, "#browser-run-button", timeout)
 
 
 def _canvas_pixels(page) -> np.ndarray:
@@ -137,7 +152,94 @@ def test_run_in_my_browser_matches_the_server(page, app_url, tmp_path, model, pa
     served = page.served
     assert any("/upscaler@1.0.0/" in url for url in served) and any(url.endswith("model.json") for url in served)
     ARTIFACTS.mkdir(exist_ok=True)
-    line = {"model": model, "patch": patch_size, "padding": padding, "size": size, "backend": backend, **timings}
+    line = {"model": model, "patch": patch_size, "padding": padding, "size": size, "device": device, **timings}
     with TIMINGS.open("a") as out:
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
     print(line)
+
+
+def test_a_blocked_cdn_gets_a_clear_message_not_a_hang(page, app_url, tmp_path):
+    photo = crop_png(tmp_path, 48, 40)
+    _open(page, f"{app_url}/?model=default-model", photo)
+    page.unroute_all()
+    for pattern in CDN_PATTERNS:
+        page.route(pattern, lambda route: route.abort())
+    status = _run(page, "cpu", timeout=60_000)
+    assert status.startswith("Could not load @tensorflow/tfjs@4.11.0 from a CDN"), status
+    assert all(host in status for host, _ in CDNS) and "Content-Security-Policy" in status
+
+    page.unroute_all()  # a CDN that never answers: the timeout speaks
+    page.route(CDN_PATTERNS[0], lambda route: None)
+    page.route(CDN_PATTERNS[1], lambda route: route.abort())
+    page.evaluate("window.explorerBrowserRun.config.timeoutMs = 1500")
+    status = _click_and_wait(page, "#browser-run-button", timeout=60_000)
+    assert "cdn.jsdelivr.net: no answer in 2 s" in status and "unpkg.com: the request failed" in status, status
+
+
+def test_blocked_weights_get_a_clear_message(page, app_url, packages, tmp_path):
+    photo = crop_png(tmp_path, 48, 40)
+    _open(page, f"{app_url}/?model=esrgan-slim/2x", photo)
+    page.unroute_all()
+    handler = cdn_handler(packages)
+    for pattern in CDN_PATTERNS:
+        page.route(
+            pattern,
+            lambda route: route.abort() if route.request.url.endswith(("model.json", ".bin")) else handler(route),
+        )
+    status = _run(page, "cpu", timeout=120_000)
+    assert status.startswith("Could not fetch the weights of esrgan-slim/2x from a CDN"), status
+    assert "jsdelivr" in status and "unpkg" in status
+
+
+def test_cancel_stops_a_run(page, app_url, tmp_path):
+    photo = crop_png(tmp_path, 128, 96)  # 32/4 patches: 5 × 4 = 20 of them
+    _open(page, f"{app_url}/?model=esrgan-slim/4x&patch_size=32&padding=4", photo)
+    _choose_backend(page, "cpu")
+    finished = page.evaluate("window.explorerBrowserRun.finished")
+    page.locator("#browser-run-button").click()
+    page.wait_for_function(
+        "() => /patch [2-9] of 20/.test(document.querySelector('#browser-run [data-part=status]').innerText)",
+        timeout=180_000,
+    )
+    page.locator("#browser-run [data-part=cancel]").click()
+    page.wait_for_function("n => window.explorerBrowserRun.finished > n", arg=finished, timeout=30_000)
+    assert _status(page) == "Cancelled: the browser run stopped."
+    done = page.locator("#browser-run [data-part=progress]").evaluate("p => p.value")
+    page.wait_for_timeout(3000)
+    assert (
+        _status(page) == "Cancelled: the browser run stopped."
+        and page.locator("#browser-run [data-part=pictures]").is_hidden()
+    )
+    assert done < 20
+
+
+def test_compare_in_my_browser_makes_a_table_and_a_csv(page, app_url, tmp_path):
+    photo = crop_png(tmp_path, 48, 40)
+    _open(page, app_url, photo)
+    _choose_backend(page, "cpu")
+    page.get_by_text("Compare in my browser: several models").click()
+    models = page.locator("#browser-compare-models input")
+    models.click()
+    models.fill("ESRGAN Slim › 4x")
+    page.get_by_role("option", name="Upscaling › ESRGAN Slim › 4x").click()
+    page.locator("body").press("Escape")
+    settings = page.locator("#browser-compare-settings textarea, #browser-compare-settings input").first
+    settings.fill("0, 32/4")
+    status = _click_and_wait(page, "#browser-compare-button")
+    assert status == "Compared 4 runs in this browser.", status
+
+    with page.expect_download() as download:
+        page.locator("#browser-run [data-part=csv]").click()
+    assert download.value.suggested_filename == "browser-timings.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert [(r["model"], r["patch size"], r["padding"]) for r in rows] == [
+        ("default-model", "whole", ""), ("default-model", "32", "4"), ("esrgan-slim/4x", "whole", ""), ("esrgan-slim/4x", "32", "4"),
+    ]  # fmt: skip
+    assert {r["backend"] for r in rows} == {"cpu"}
+    assert [r["output"] for r in rows] == ["96×80", "96×80", "192×160", "192×160"]
+    assert [int(r["patches"]) for r in rows] == [1, 4, 1, 4]  # 48×40 in 32/4 patches: 2 × 2
+    for row in rows:
+        assert all(float(row[c]) > 0 for c in ("model load ms", "warm-up ms", "upscale ms", "per patch ms (median)"))
+    table = page.locator("#browser-run [data-part=compare] tr").all_inner_texts()
+    assert len(table) == 5 and "esrgan-slim/4x" in table[-1]
+    (ARTIFACTS / "browser-compare.csv").write_text(Path(download.value.path()).read_text())

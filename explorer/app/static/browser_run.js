@@ -8,7 +8,7 @@
 
 const part = (name) => element.querySelector(`[data-part="${name}"]`);
 const now = () => performance.now();
-const shared = (window.__explorerBrowserRunShared = window.__explorerBrowserRunShared || { running: null });
+const shared = (window.__explorerBrowserRunShared = window.__explorerBrowserRunShared || { running: null, finished: 0 });
 
 class UserError extends Error {}
 class Cancelled extends Error {}
@@ -286,6 +286,7 @@ function begin() {
 
 function end() {
   shared.running = null;
+  shared.finished += 1;
   part('cancel').disabled = true;
   showProgress(0, null);
 }
@@ -417,4 +418,12 @@ async function compare(plan, input) {
   }
 }
 
-window.explorerBrowserRun = { start, compare, cancel: () => shared.running && shared.running.abort() };
+// `config` is live: a page (or a test) may shorten `config.timeoutMs`. `finished` counts the runs that ended.
+window.explorerBrowserRun = {
+  start,
+  compare,
+  config: CONFIG,
+  cancel: () => shared.running && shared.running.abort(),
+  get finished() { return shared.finished; },
+  get csv() { return shared.csv; },
+};
