@@ -24,6 +24,7 @@ def test_the_wheel_carries_the_cards_results_samples_and_example(wheel: Path):
                     for p in (REPO / "model_cards" / folder).glob(pattern)}  # fmt: skip
         assert expected and expected <= names, (folder, pattern)
     assert "explorer/examples/astronaut.png" in names
+    assert "explorer/app/static/browser_run.js" in names  # the "Run in my browser" panel's script
     assert not any(name.startswith(("tests/", "model_cards/", "notebooks/")) for name in names)
 
 
