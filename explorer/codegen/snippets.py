@@ -241,11 +241,11 @@ def _settings(
 
 def _comment(text: str, prefix: str, indent: str = "") -> list[str]:
     lead = f"{indent}{prefix} "
-    return textwrap.wrap(text, width=_WIDTH, initial_indent=lead, subsequent_indent=lead)
+    return textwrap.wrap(text, width=_WIDTH, initial_indent=lead, subsequent_indent=lead, break_on_hyphens=False)
 
 
 def _html_comment(text: str) -> list[str]:
-    return textwrap.wrap(f"<!-- {text} -->", width=_WIDTH)
+    return textwrap.wrap(f"<!-- {text} -->", width=_WIDTH, break_on_hyphens=False)
 
 
 def _platform_note(spec: ModelSpec, platform: str) -> str | None:
@@ -416,10 +416,12 @@ def _show_result(output: str, indent: str) -> list[str]:
     return [f"{indent}{line}" for line in lines]
 
 
-def _program(model_code: str, s: Settings, body: Sequence[str], indent: str) -> list[str]:
+def _program(model_code: str, s: Settings, body: Sequence[str], indent: str, on_error: Sequence[str]) -> list[str]:
     """The upscaler, then ``body`` (indented one step more) in an async ``main`` that is called.
 
     No top-level ``await``: bundlers' default targets and CommonJS refuse it.
+    ``main()`` gets a ``.catch`` running ``on_error``: an unhandled rejection
+    is easy to miss.
     """
     return [
         *_constructor(model_code, s, indent),
@@ -428,8 +430,46 @@ def _program(model_code: str, s: Settings, body: Sequence[str], indent: str) -> 
         *body,
         f"{indent}}}",
         "",
-        f"{indent}main();",
+        f"{indent}main().catch((error) => {{",
+        *(f"{indent}  {line}" for line in on_error),
+        f"{indent}}});",
     ]
+
+
+_SHOW_ERROR = (
+    "// Show the failure (a blocked CDN, an image that did not load) on the page, not only in the console.",
+    "console.error(error);",
+    "document.body.append(`Upscaling failed: ${error.message}`);",
+)
+_EXIT_ON_ERROR = ("console.error(error);", "process.exitCode = 1;")
+
+_SCRIPT_NOTE = (
+    "No bundler needed: these tags load the packages' UMD bundles from a CDN (under a strict "
+    "Content-Security-Policy, serve those files yourself too)."
+)
+_BUNDLER_NOTE = (
+    "An ES module that imports packages by name, which browsers cannot resolve: bundle it. Save it as app.js, "
+    "then: npm install --save-dev esbuild && npx esbuild app.js --bundle --outfile=bundle.js, and load "
+    "bundle.js with a <script> tag (Vite works too). No bundler? Use the script-tag code."
+)
+
+
+def _self_hosted_path(spec: ModelSpec) -> str:
+    return f"/models/{spec.short_id}/model.json"
+
+
+def _weights_note(spec: ModelSpec, model_code: str, copy_from: str, *, npm: bool, indent: str = "") -> list[str]:
+    """Where a registry model's weights come from at run time, and how to serve them yourself."""
+    path = _self_hosted_path(spec)
+    text = (
+        "The model's weights are not in the bundle: when the page runs, UpscalerJS fetches them from a CDN "
+        f"(cdn.jsdelivr.net, then unpkg.com){', even after npm install' if npm else ''}. "
+        "To serve them yourself (offline, intranet, "
+        f"a strict Content-Security-Policy), copy {copy_from} to your site's {PurePath(path).parent}/ "
+        "and give UpscalerJS their URL:"
+    )
+    code = f"new Upscaler({{ model: {{ ...{model_code}, path: {_js_str(path)} }} }})"
+    return [*_comment(text, "//", indent), f"{indent}//   {code}"]
 
 
 def _page_body(spec: ModelSpec, s: Settings, model_code: str, indent: str = "") -> list[str]:
@@ -440,7 +480,7 @@ def _page_body(spec: ModelSpec, s: Settings, model_code: str, indent: str = "") 
         *_upscale_call(spec, s, _js_str(INPUT_FILE), s.output, inner),
         *_show_result(s.output, inner),
     ]
-    return _program(model_code, s, body, indent)
+    return _program(model_code, s, body, indent, _SHOW_ERROR)
 
 
 def _output_file(spec: ModelSpec) -> str:
@@ -454,7 +494,7 @@ def _output_file(spec: ModelSpec) -> str:
 def _browser(spec: ModelSpec, s: Settings) -> list[str]:
     _check_js_model(spec)
     note = _platform_note(spec, "browser")
-    lines = [*(_comment(note, "//") if note else []), *_install(spec, "@tensorflow/tfjs")]
+    lines = [*(_comment(note, "//") if note else []), *_install(spec, "@tensorflow/tfjs"), *_comment(_BUNDLER_NOTE, "//")]
     lines.append("import Upscaler from 'upscaler';")
     if s.output == "tensor":
         lines.append("import * as tf from '@tensorflow/tfjs';")
@@ -462,13 +502,15 @@ def _browser(spec: ModelSpec, s: Settings) -> list[str]:
         lines += ["", *_browser_custom_model(spec)]
     else:
         lines.append(f"import model from {_js_str(spec.id)};")
+        folder = f"node_modules/{spec.package}/{PurePath(spec.path).parent}/"
+        lines += ["", *_weights_note(spec, "model", folder, npm=True)]
     return [*lines, "", *_page_body(spec, s, "model")]
 
 
 def _script(spec: ModelSpec, s: Settings) -> list[str]:
     _check_js_model(spec)
     note = _platform_note(spec, "browser")
-    lines = _html_comment(note) if note else []
+    lines = [*(_html_comment(note) if note else []), *_html_comment(_SCRIPT_NOTE)]
     lines.append(f'<script src="{CDN_BASE}/@tensorflow/tfjs@{TFJS_VERSION}/{TFJS_UMD}"></script>')
     if not spec.is_custom:
         if not (spec.umd_path and spec.umd_global):
@@ -480,6 +522,9 @@ def _script(spec: ModelSpec, s: Settings) -> list[str]:
     lines += [f'<script src="{CDN_BASE}/upscaler@{UPSCALER_VERSION}/{UPSCALER_UMD}"></script>', "<script>"]
     if spec.is_custom:
         lines += [*_browser_custom_model(spec, "  "), ""]
+    else:
+        folder = f"the folder {PurePath(spec.path).parent}/ of {spec.package}@{spec.version}"
+        lines += [*_weights_note(spec, spec.umd_global, folder, npm=False, indent="  "), ""]
     model_code = "model" if spec.is_custom else spec.umd_global
     return [*lines, *_page_body(spec, s, model_code, "  "), "</script>"]
 
@@ -511,7 +556,7 @@ def _node(spec: ModelSpec, s: Settings) -> list[str]:
         f"{indent}fs.writeFileSync({_js_str(_output_file(spec))}, await tf.node.encodePng(pixels));",
         f"{indent}tf.dispose([image, upscaled, pixels]);",
     ]
-    return [*lines, "", *_program("model", s, body, "")]
+    return [*lines, "", *_program("model", s, body, "", _EXIT_ON_ERROR)]
 
 
 def _python(spec: ModelSpec, s: Settings) -> list[str]:

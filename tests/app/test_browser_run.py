@@ -2,7 +2,7 @@
 
 The page loads TensorFlow.js, UpscalerJS and the model from jsdelivr/unpkg; here
 those requests are answered from the real npm packages (installed once into
-the test cache with the ``npm`` client; see :mod:`tests.app.cdn`). Chromium has
+the test cache with the ``npm`` client; see :mod:`tests.browser_cdn`). Chromium has
 no GPU here: WebGL runs on its software renderer (SwiftShader), and the CPU
 backend is the fallback every browser has. The measured device timings are
 written to ``test-artifacts/browser-run-timings.txt`` (never asserted).
@@ -23,20 +23,19 @@ from PIL import Image
 from explorer import Upscaler
 from explorer.app.browser_run import CDNS
 from explorer.codegen.snippets import TFJS_VERSION, UPSCALER_VERSION
-
-from .cdn import CDN_PATTERNS, cdn_handler, installed, package_roots
-from .conftest import ARTIFACTS, crop_png
-
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
+from tests.browser_cdn import (
+    CDN_PATTERNS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    cdn_handler,
+    installed,
+    needs_chromium,
+    package_roots,
 )
 
-# No GPU here: WebGL goes through SwiftShader, Chromium's software renderer (it must be allowed explicitly).
-ARGS = [
-    "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-    "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-]  # fmt: skip
+from .conftest import ARTIFACTS, crop_png
+
+pytestmark = needs_chromium
 TIMINGS = ARTIFACTS / "browser-run-timings.txt"
 
 
@@ -49,7 +48,7 @@ def packages(model_cache: Path) -> dict[str, Path]:
         f"@tensorflow/tfjs@{TFJS_VERSION}",
         f"@tensorflow/tfjs-backend-wasm@{TFJS_VERSION}",
     ]
-    return package_roots(installed(folder, wanted, "--ignore-scripts", "--legacy-peer-deps"))
+    return package_roots(installed(folder, [*wanted, "--ignore-scripts", "--legacy-peer-deps"]))
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +56,7 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:

@@ -349,7 +349,7 @@ def test_node_check_catches_a_broken_snippet(tmp_path):
     broken.write_text(generate("esrgan-slim/2x", "browser").replace("});", "});)"))
     assert "SyntaxError" in _node_check(broken)
     top_level_await = tmp_path / "script.cjs"  # a classic script cannot await outside a function
-    top_level_await.write_text(_inline_script(generate("esrgan-slim/2x", "script")).replace("  main();", "  await main();"))
+    top_level_await.write_text(_inline_script(generate("esrgan-slim/2x", "script")).replace("  main().catch(", "  await main().catch("))
     assert "SyntaxError" in _node_check(top_level_await)
 
 

@@ -1,6 +1,15 @@
 // npm install upscaler@1.0.0 @tensorflow/tfjs@4.11.0 @upscalerjs/default-model@1.0.0
+// An ES module that imports packages by name, which browsers cannot resolve: bundle it. Save it as
+// app.js, then: npm install --save-dev esbuild && npx esbuild app.js --bundle --outfile=bundle.js,
+// and load bundle.js with a <script> tag (Vite works too). No bundler? Use the script-tag code.
 import Upscaler from 'upscaler';
 import model from '@upscalerjs/default-model';
+
+// The model's weights are not in the bundle: when the page runs, UpscalerJS fetches them from a CDN
+// (cdn.jsdelivr.net, then unpkg.com), even after npm install. To serve them yourself (offline,
+// intranet, a strict Content-Security-Policy), copy node_modules/@upscalerjs/default-model/models/
+// to your site's /models/default-model/ and give UpscalerJS their URL:
+//   new Upscaler({ model: { ...model, path: '/models/default-model/model.json' } })
 
 const upscaler = new Upscaler({ model });
 
@@ -13,4 +22,8 @@ async function main() {
   document.body.append(result);
 }
 
-main();
+main().catch((error) => {
+  // Show the failure (a blocked CDN, an image that did not load) on the page, not only in the console.
+  console.error(error);
+  document.body.append(`Upscaling failed: ${error.message}`);
+});

@@ -21,4 +21,7 @@ async function main() {
   tf.dispose([image, upscaled, pixels]);
 }
 
-main();
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -11,8 +11,10 @@ import json
 import mimetypes
 import os
 import subprocess
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
+
+import pytest
 
 from explorer.app.browser_run import CDNS
 from explorer.engine import store
@@ -20,6 +22,19 @@ from explorer.engine.registry import list_models
 
 CDN_PATTERNS = [f"{base}/**" for _, base in CDNS]
 """Playwright URL patterns of every CDN the app and the snippets use."""
+
+CHROMIUM = Path("/usr/bin/chromium")
+"""The browser the tests drive (Debian's package; CI installs it)."""
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+]  # fmt: skip
+"""No GPU here: WebGL goes through SwiftShader, Chromium's software renderer (it must be allowed explicitly)."""
+
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
+)
 
 
 def npm(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -30,20 +45,21 @@ def npm(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-def installed(folder: Path, packages: list[str], *flags: str) -> Path:
-    """``folder/node_modules`` with ``packages`` installed by npm; installed once, then reused.
+def installed(folder: Path, *installs: list[str]) -> Path:
+    """``folder/node_modules`` after ``npm install <words>`` for each of ``installs``, in order; done once, then reused.
 
-    A ``.done`` file holding the package list marks a complete install, so an
+    A ``.done`` file holding the commands marks a complete install, so an
     interrupted one is redone.
     """
     done = folder / ".done"
-    wanted = json.dumps([*packages, *flags])
+    wanted = json.dumps(installs)
     if done.is_file() and done.read_text() == wanted:
         return folder / "node_modules"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "package.json").write_text('{"name": "explorer-browser-test", "version": "1.0.0", "private": true}')
-    answer = npm("install", "--no-package-lock", *flags, *packages, cwd=folder)
-    assert answer.returncode == 0, answer.stderr
+    for words in installs:
+        answer = npm("install", *words, cwd=folder)
+        assert answer.returncode == 0, answer.stderr
     done.write_text(wanted)
     return folder / "node_modules"
 
