@@ -203,7 +203,8 @@ def prepare_run(
     loaded = read_image(image, config or AppConfig(), scale=spec.scale)
     handle = load_upscaler(spec, progress)
     with user_errors():
-        output, report = handle.upscaler.upscale_rgb(loaded.rgb, patch_size=patch, padding=pad)
+        result = handle.upscaler.run(loaded.rgb, patch_size=patch, padding=pad)
+    output, report = np.asarray(result.image), result.report
     steady = report.patch_seconds[1:] if report.traced else report.patch_seconds
     job = {
         "model": _model_facts(spec),
