@@ -125,7 +125,7 @@ def _timings(page) -> dict[str, str]:
     [("default-model", 0, 0, (96, 64)), ("esrgan-slim/4x", 32, 4, (80, 56))],
     ids=["default-model-whole", "esrgan-slim-4x-32-4"],
 )
-@pytest.mark.parametrize("backend", ["webgl", "cpu"])
+@pytest.mark.parametrize("backend", ["webgl", "wasm", "cpu"])
 def test_run_in_my_browser_matches_the_server(page, app_url, tmp_path, model, patch_size, padding, size, backend):
     photo = crop_png(tmp_path, *size)
     _open(page, f"{app_url}/?model={model}&patch_size={patch_size}&padding={padding}", photo)
@@ -150,7 +150,9 @@ def test_run_in_my_browser_matches_the_server(page, app_url, tmp_path, model, pa
 
     served = page.served
     assert any("/upscaler@1.0.0/" in url for url in served) and any(url.endswith("model.json") for url in served)
+    assert any(url.endswith(".wasm") for url in served) == (backend == "wasm")
     ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#browser-run-panel").screenshot(path=str(ARTIFACTS / f"app-browser-run-{backend}.png"))
     line = {"model": model, "patch": patch_size, "padding": padding, "size": size, "device": device, **timings}
     with TIMINGS.open("a") as out:
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -242,3 +244,4 @@ def test_compare_in_my_browser_makes_a_table_and_a_csv(page, app_url, tmp_path):
     table = page.locator("#browser-run [data-part=compare] tr").all_inner_texts()
     assert len(table) == 5 and "esrgan-slim/4x" in table[-1]
     (ARTIFACTS / "browser-compare.csv").write_text(Path(download.value.path()).read_text())
+    page.locator("#browser-run-panel").screenshot(path=str(ARTIFACTS / "app-browser-compare.png"))
