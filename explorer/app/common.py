@@ -20,7 +20,7 @@ import gradio as gr
 from explorer.app.progress import ProgressFn, Ticker
 from explorer.engine import store
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec, list_models
-from explorer.engine.tiling import auto_tile_for, parse_patch_settings
+from explorer.engine.tiling import auto_tile_for, parse_patch_settings, patch_notes
 from explorer.engine.upscaler import Upscaler
 from explorer.errors import ExplorerError, ModelFetchError, ModelFormatError, ModelNotFoundError
 
@@ -138,17 +138,13 @@ def whole_image_note(spec: ModelSpec) -> str:
 
 
 def settings_notes(spec: ModelSpec, patch_size: int | None, padding: int | None) -> list[str]:
-    """Warnings about valid patch settings: seams without padding, rounding for the model's divisibility."""
-    if patch_size is None:
-        return []
-    notes = []
-    if not padding:
-        notes.append("Padding 0: patches see no context across their edges, so seams may show. Try 4–16 px.")
-    factor = spec.divisibility_factor
-    if factor and patch_size % factor:
-        rounded = -(-patch_size // factor) * factor
-        notes.append(f"{spec.short_id} needs multiples of {factor} px: patch size {patch_size} runs as {rounded}.")
-    return notes
+    """The engine's advice on valid settings (:func:`explorer.engine.tiling.patch_notes`), worded for the page.
+
+    The page has no "unset" padding: 0 means none, and gets the seams note.
+    """
+    notes = patch_notes(patch_size, padding or None, divisibility_factor=spec.divisibility_factor)
+    texts = (note.text("patch size", "padding", model=spec.short_id) for note in notes)
+    return [text[:1].upper() + text[1:] for text in texts]
 
 
 @dataclass(frozen=True)

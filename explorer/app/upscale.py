@@ -100,11 +100,11 @@ def settings_status(model: str, patch_size: float | None, padding: float | None)
         patch, pad = tiling_settings(patch_size, padding)
     except gr.Error as error:
         return f"✗ {error.message}"
-    notes = settings_notes(spec, patch, pad)
     if patch is None:
         head = f"✓ **Whole image**: the model sees the entire picture at once. {whole_image_note(spec)}"
-        notes = [f"Padding {padding} is not used for a whole-image run."] if _number(padding) else []
+        notes = settings_notes(spec, None, int(_number(padding)))
     else:
+        notes = settings_notes(spec, patch, pad)
         head = (
             f"✓ **{patch} px patches, {pad} px padding**: the model reads {patch}×{patch} px at a time and keeps "
             f"the inner {patch - 2 * pad} px of each (more where a patch touches the image border)."

@@ -34,7 +34,7 @@ from typing import Callable, Iterable, Sequence
 
 from explorer.engine.registry import ModelSpec, get_spec
 from explorer.engine.resolve import is_model_file
-from explorer.engine.tiling import round_up_to_multiple, validate_patch_settings
+from explorer.engine.tiling import patch_notes, validate_patch_settings
 from explorer.errors import ExplorerError
 
 __all__ = [
@@ -259,20 +259,8 @@ def _platform_note(spec: ModelSpec, platform: str) -> str | None:
 def _setting_notes(spec: ModelSpec, s: Settings, lang: str) -> list[str]:
     patch, padding = _SETTING_NAMES[lang]
     warns = "UpscalerJS warns" if lang == "javascript" else "it warns, as UpscalerJS does"
-    notes = []
-    if s.patch_size is not None and s.padding is None:
-        notes.append(
-            f"{patch} without {padding}: seams may show where patches meet ({warns}). "
-            f"Set {padding} to a few pixels (e.g. 4 to 16) to hide them."
-        )
-    if s.patch_size is None and s.padding:
-        notes.append(f"{padding} is ignored without {patch}: the whole image goes through the model at once.")
-    factor = spec.divisibility_factor
-    if factor and s.patch_size and s.patch_size % factor:
-        notes.append(
-            f"This model needs sides that are multiples of {factor}: {patch} {s.patch_size} becomes "
-            f"{round_up_to_multiple(s.patch_size, factor)} ({warns})."
-        )
+    advice = patch_notes(s.patch_size, s.padding, divisibility_factor=spec.divisibility_factor)
+    notes = [note.text(patch, padding, because="" if note.kind == "padding-ignored" else warns) for note in advice]
     if lang == "javascript" and s.progress and s.patch_size is None:
         notes.append("progress is called after each patch: without patchSize it is never called (UpscalerJS warns).")
     return notes

@@ -25,14 +25,7 @@ from explorer.engine.images import ImageInput
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec
 from explorer.engine.resolve import resolve
 from explorer.engine.runner import ModelRunner, get_loaded_model
-from explorer.engine.tiling import (
-    TilePlan,
-    auto_tile_for,
-    check_patch_settings,
-    plan_patches,
-    round_up_to_multiple,
-    stitch,
-)
+from explorer.engine.tiling import TilePlan, plan_patches, settle_patch_settings, stitch
 
 __all__ = ["UpscaleReport", "UpscaleResult", "Upscaler"]
 
@@ -230,31 +223,18 @@ class Upscaler:
         report = replace(report, total_seconds=time.perf_counter() - start)
         return UpscaleResult(result, report)
 
-    def _settings(self, height: int, width: int, patch_size: int | None, padding: int | None) -> tuple[int | None, int, bool]:
-        patch_size, padding = check_patch_settings(patch_size, padding)
-        auto = False
-        auto_tile = auto_tile_for(self.spec)
-        if patch_size is None and height * width * self.scale**2 > auto_tile.max_output_pixels:
-            patch_size, padding, auto = auto_tile.patch_size, auto_tile.padding, True
-            log.info("Image of %dx%d is large: tiling it %d/%d.", width, height, patch_size, padding)
-        factor = self.spec.divisibility_factor
-        if factor and patch_size is not None and patch_size % factor:
-            rounded = round_up_to_multiple(patch_size, factor)
-            warnings.warn(
-                f"{self.spec.id} needs sides that are multiples of {factor}: patch size {patch_size} "
-                f"was rounded up to {rounded}.",
-                stacklevel=4,
-            )
-            patch_size = rounded
-        return patch_size, padding, auto
-
     def _upscale_rgb(
         self, rgb: np.ndarray, patch_size: int | None, padding: int | None, progress: ProgressCallback | None
     ) -> tuple[np.ndarray, UpscaleReport]:
         height, width = rgb.shape[:2]
-        patch_size, padding_used, auto = self._settings(height, width, patch_size, padding)
+        chosen = settle_patch_settings(self.spec, height, width, patch_size, padding)
+        for note in chosen.notes:
+            warnings.warn(note.text(model=self.spec.id), stacklevel=3)
+        if chosen.auto_tiled:
+            log.info("Image of %dx%d is large: tiling it %d/%d.", width, height, chosen.patch_size, chosen.padding)
+        patch_size = chosen.patch_size
         pixels = self._runner.pad(rgb, patch_size)
-        plan = None if patch_size is None else plan_patches(pixels.shape[0], pixels.shape[1], patch_size, padding_used)
+        plan = None if patch_size is None else plan_patches(pixels.shape[0], pixels.shape[1], patch_size, chosen.padding)
         timings: list[float] = []
         traced = False
 
@@ -271,15 +251,15 @@ class Upscaler:
         if plan is None:
             output = run(pixels, 1, 1)
         else:
-            pieces = (pixels[p.y.origin : p.y.origin + p.y.size, p.x.origin : p.x.origin + p.x.size] for p in plan)
-            output = stitch(plan, (run(piece, done, len(plan)) for done, piece in enumerate(pieces, 1)), self.scale)
+            outputs = (run(patch.read(pixels), done, len(plan)) for done, patch in enumerate(plan, 1))
+            output = stitch(plan, outputs, self.scale)
         report = UpscaleReport(
             model=self.spec.id,
             input_size=(width, height),
             output_size=(width * self.scale, height * self.scale),
             patch_size=patch_size,
-            padding=padding_used if patch_size is not None else None,
-            auto_tiled=auto,
+            padding=chosen.padding if patch_size is not None else None,
+            auto_tiled=chosen.auto_tiled,
             patches=len(timings),
             traced=traced,
             load_seconds=self.load_seconds,

@@ -44,7 +44,7 @@ def test_notes_warn_about_seams_and_rounding():
     assert settings_notes(get_spec("default-model"), 64, 4) == []
     maxim = [s for s in list_models() if s.divisibility_factor]
     if maxim:
-        assert "runs as 128" in settings_notes(maxim[0], 100, 4)[0]
+        assert "patch size 100 becomes 128" in settings_notes(maxim[0], 100, 4)[0]
 
 
 def test_model_choices_list_every_model_once_upscaling_first():

@@ -63,7 +63,7 @@ def test_restores_a_crop_padded_to_multiples_of_64_and_cropped_back(maxim):
 
 def test_a_patch_size_is_rounded_up_to_a_multiple_of_64(maxim):
     crop = _fixture(maxim.spec)[100:164, 200:264]
-    with pytest.warns(UserWarning, match="rounded up to 64"):
+    with pytest.warns(UserWarning, match="patch_size 50 becomes 64"):
         tiled = maxim.run(crop, patch_size=50, padding=4)
     assert tiled.report.patch_size == 64
     np.testing.assert_array_equal(tiled.image, maxim.upscale(crop))

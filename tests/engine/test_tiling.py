@@ -7,12 +7,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from explorer.engine.registry import get_spec
 from explorer.engine.tiling import (
     MAX_PATCH_SIZE,
+    RunSettings,
+    auto_tile_for,
     check_patch_settings,
     parse_patch_settings,
+    patch_notes,
     plan_patches,
     round_up_to_multiple,
+    settle_patch_settings,
     stitch,
 )
 from explorer.errors import PatchSettingsError
@@ -191,3 +196,41 @@ def test_raw_settings_that_are_whole_numbers_pass(patch_size, padding, zero_is_w
 def test_zero_is_an_error_unless_the_front_end_means_whole_image():
     with pytest.raises(PatchSettingsError, match="greater than 0"):
         parse_patch_settings(0, 0)
+
+
+# --- advice about valid settings, and the settings a run uses ---------------------------------------------
+
+
+def test_patch_notes_are_data_each_front_end_words():
+    assert [n.kind for n in patch_notes(64, None, divisibility_factor=64)] == ["seams"]
+    assert patch_notes(64, 0) == [] and patch_notes(None, 0) == []  # an explicit 0 is UpscalerJS's "no padding"
+    (ignored,) = patch_notes(None, 8)
+    assert ignored.text("patchSize", "padding") == (
+        "padding is ignored without patchSize: the whole image goes through the model at once."
+    )
+    seams, rounded = patch_notes(100, None, divisibility_factor=64)
+    assert (rounded.kind, rounded.factor, rounded.rounded) == ("rounded", 64, 128)
+    assert rounded.text("--patch-size", model="maxim-deblurring", because="it warns") == (
+        "maxim-deblurring needs sides that are multiples of 64: --patch-size 100 becomes 128 (it warns)."
+    )
+    assert seams.text().startswith("patch_size without padding: seams may show where patches meet. Set padding")
+
+
+def test_a_run_settles_auto_tiling_and_rounding():
+    default, maxim = get_spec("default-model"), get_spec("maxim-deblurring")
+    assert settle_patch_settings(default, 100, 100, None, None) == RunSettings(None, 0, False, ())
+    tile = auto_tile_for(default)
+    side = int(tile.max_output_pixels**0.5) // default.scale + 1  # just over the limit
+    big = settle_patch_settings(default, side, side, None, 4)
+    assert (big.patch_size, big.padding, big.auto_tiled) == (tile.patch_size, tile.padding, True)
+    assert [n.kind for n in big.notes] == ["padding-ignored"]
+    rounded = settle_patch_settings(maxim, 300, 300, 100, 8)
+    assert (rounded.patch_size, rounded.padding, [n.kind for n in rounded.notes]) == (128, 8, ["rounded"])
+    with pytest.raises(PatchSettingsError):
+        settle_patch_settings(default, 10, 10, 16, 8)
+
+
+def test_the_auto_tile_threshold_follows_the_environment(monkeypatch):
+    monkeypatch.setenv("UPSCALER_EXPLORER_AUTO_TILE_PIXELS", "1000")
+    assert auto_tile_for(get_spec("default-model")).max_output_pixels == 1000
+    assert settle_patch_settings(get_spec("default-model"), 20, 20, None, None).auto_tiled  # 40² output > 1000

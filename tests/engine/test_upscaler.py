@@ -138,7 +138,7 @@ def test_rgba_keeps_alpha_and_gray_stays_gray(default_model, fixture_image):
 
 
 def test_large_images_are_tiled_automatically(default_model, fixture_image, monkeypatch):
-    monkeypatch.setattr(tiling, "AUTO_TILE", AutoTile(max_output_pixels=100 * 100, patch_size=48, padding=8))
+    monkeypatch.setattr(tiling.rules, "AUTO_TILE", AutoTile(max_output_pixels=100 * 100, patch_size=48, padding=8))
     result = default_model.run(fixture_image)
     assert result.report.auto_tiled and result.report.patches > 1
     assert (result.report.patch_size, result.report.padding) == (48, 8)

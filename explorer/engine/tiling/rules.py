@@ -1,20 +1,13 @@
-"""Patch plans and stitching with UpscalerJS's semantics. Pure numpy, no TensorFlow.
+"""Every rule about patch settings, and the advice that goes with valid ones.
 
-UpscalerJS cuts an image into patches like this (per axis; rows and columns
-are planned independently and every row has the same columns):
-
-* the patch size along an axis is ``min(patch_size, side)``, so every patch
-  fed to the model has the same shape;
-* a patch carries ``padding`` pixels of context on each side that touches
-  another patch, none on a side that touches the image border;
-* the last patch is shifted back so it ends on the image edge;
-* only each patch's unpadded part is kept (times the scale) and the kept parts
-  tile the output exactly.
-
-With the same ``patch_size`` and ``padding`` our output therefore equals
-UpscalerJS's. One difference, with no effect on pixels: UpscalerJS sometimes
-runs the last patch of an axis twice (same origin, the second time keeping a
-sliver already covered); we run it once.
+One home for what the library, the CLI, the app and the generated code say
+about ``patch_size`` and ``padding``: the UpscalerJS rules that make a setting
+an error (:func:`validate_patch_settings`), the reading of raw values a front
+end receives (:func:`parse_patch_settings`), the advice about valid settings
+(:func:`patch_notes`, rendered as a Python warning, an app toast or a code
+comment by :meth:`PatchNote.text`), the rounding to a model's side multiple,
+and the automatic tiling of large whole-image runs (:func:`auto_tile_for`).
+:func:`settle_patch_settings` applies them all for one run.
 """
 
 from __future__ import annotations
@@ -22,7 +15,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -32,106 +25,23 @@ from explorer.errors import PatchSettingsError
 if TYPE_CHECKING:
     from explorer.engine.registry import ModelSpec
 
-MAX_PATCH_SIZE = 4096
-"""Largest patch side accepted, in pixels: larger than any image side worth patching (the pixel limit is 4096²)."""
-
 __all__ = [
     "AUTO_TILE",
-    "AutoTile",
     "MAX_PATCH_SIZE",
+    "AutoTile",
+    "PatchNote",
+    "RunSettings",
     "auto_tile_for",
-    "Patch",
-    "TilePlan",
     "check_patch_settings",
     "parse_patch_settings",
-    "plan_patches",
+    "patch_notes",
     "round_up_to_multiple",
-    "stitch",
+    "settle_patch_settings",
     "validate_patch_settings",
 ]
 
-
-@dataclass(frozen=True)
-class Span:
-    """One axis of a patch: what the model reads and what is kept of it."""
-
-    origin: int
-    """First input pixel the model reads."""
-    size: int
-    """Pixels the model reads (the patch size along this axis)."""
-    keep_offset: int
-    """Offset, inside the patch, of the first pixel kept."""
-    keep_size: int
-    """Pixels kept."""
-
-    @property
-    def keep_start(self) -> int:
-        """First image pixel of the kept part."""
-        return self.origin + self.keep_offset
-
-
-@dataclass(frozen=True)
-class Patch:
-    """A patch of the plan: row/column index and the two axis spans."""
-
-    row: int
-    col: int
-    y: Span
-    x: Span
-
-
-@dataclass(frozen=True)
-class TilePlan:
-    """The patches covering an image, in row-major order.
-
-    Attributes
-    ----------
-    height, width : int
-        Image size in pixels.
-    patch_size, padding : int
-        The settings the plan was made with.
-    rows, cols : tuple of Span
-        The spans along y (one per row) and x (one per column).
-    """
-
-    height: int
-    width: int
-    patch_size: int
-    padding: int
-    rows: tuple[Span, ...]
-    cols: tuple[Span, ...]
-
-    @property
-    def patch_shape(self) -> tuple[int, int]:
-        """``(height, width)`` of every patch fed to the model."""
-        return (self.rows[0].size, self.cols[0].size)
-
-    def __len__(self) -> int:
-        return len(self.rows) * len(self.cols)
-
-    def __iter__(self) -> Iterator[Patch]:
-        for r, y in enumerate(self.rows):
-            for c, x in enumerate(self.cols):
-                yield Patch(r, c, y, x)
-
-
-def _plan_axis(total: int, patch_size: int, padding: int) -> tuple[Span, ...]:
-    """Spans along one axis, following UpscalerJS's per-axis rule."""
-    size = min(patch_size, total)
-    if size == total:
-        return (Span(0, total, 0, total),)
-    spans: list[Span] = []
-    start = 0
-    while start < total:
-        pre = padding if start > 0 else 0
-        if start + size > total:  # last patch: shift back to end on the edge
-            origin = total - size
-            spans.append(Span(origin, size, start - origin, total - start))
-            break
-        keep = size - pre - padding
-        spans.append(Span(start - pre, size, pre, keep))
-        start += keep
-    return tuple(spans)
+MAX_PATCH_SIZE = 4096
+"""Largest patch side accepted, in pixels: larger than any image side worth patching (the pixel limit is 4096²)."""
 
 
 def validate_patch_settings(patch_size: int | None, padding: int | None) -> tuple[int | None, int]:
@@ -259,92 +169,141 @@ def check_patch_settings(patch_size: int | None, padding: int | None) -> tuple[i
         Padding without a patch size is ignored; a patch size without padding
         will show seams.
     """
-    settings = validate_patch_settings(patch_size, padding)
+    checked = validate_patch_settings(patch_size, padding)
+    for note in patch_notes(patch_size, padding):
+        warnings.warn(note.text(), stacklevel=3)
+    return checked
+
+
+@dataclass(frozen=True)
+class PatchNote:
+    """Advice about valid patch settings, as data; each front end renders it with :meth:`text`.
+
+    Attributes
+    ----------
+    kind : {"seams", "padding-ignored", "rounded"}
+        A patch size without padding (UpscalerJS warns: seams may show);
+        padding without a patch size (ignored); a patch size that is not a
+        multiple of the model's side multiple (rounded up).
+    patch_size, padding : int or None
+        The settings as given.
+    factor, rounded : int or None
+        For ``"rounded"``: the side multiple and the patch size that runs.
+    """
+
+    kind: Literal["seams", "padding-ignored", "rounded"]
+    patch_size: int | None
+    padding: int | None
+    factor: int | None = None
+    rounded: int | None = None
+
+    def text(
+        self, patch: str = "patch_size", padding: str = "padding", *, model: str = "This model", because: str = ""
+    ) -> str:
+        """The note in words, with the settings called as the reader knows them.
+
+        Parameters
+        ----------
+        patch, padding : str
+            The settings' names where the note is read: ``patch_size`` (Python),
+            ``patchSize`` (JavaScript), ``--patch-size`` (command line), ...
+        model : str
+            How to name the model in the rounding note.
+        because : str
+            Who says so (e.g. ``"UpscalerJS warns"``), added in parentheses to
+            the seams and rounding notes.
+        """
+        why = f" ({because})" if because else ""
+        if self.kind == "seams":
+            return (
+                f"{patch} without {padding}: seams may show where patches meet{why}. "
+                f"Set {padding} to a few pixels (e.g. 4 to 16) to hide them."
+            )
+        if self.kind == "padding-ignored":
+            return f"{padding} is ignored without {patch}: the whole image goes through the model at once."
+        return (
+            f"{model} needs sides that are multiples of {self.factor}: {patch} {self.patch_size} "
+            f"becomes {self.rounded}{why}."
+        )
+
+
+def patch_notes(
+    patch_size: int | None, padding: int | None, *, divisibility_factor: int | None = None
+) -> list[PatchNote]:
+    """The advice about valid settings, in the order to show it.
+
+    Parameters
+    ----------
+    patch_size, padding : int or None
+        Valid settings as given (None: unset). An explicit padding of 0 is
+        UpscalerJS's way to say "no padding, I know": it gets no seams note.
+    divisibility_factor : int, optional
+        The model's side multiple; a patch size that is not a multiple of it
+        gets a rounding note.
+    """
+    notes = []
+    if patch_size is not None and padding is None:
+        notes.append(PatchNote("seams", patch_size, padding))
     if patch_size is None and padding:
-        warnings.warn(
-            f"padding={padding} is ignored without a patch size: the whole image is upscaled at once.",
-            stacklevel=3,
-        )
-    elif patch_size is not None and padding is None:
-        warnings.warn(
-            f"patch_size={patch_size} without padding: seams may show where patches meet. "
-            "Set a padding (e.g. 4 to 16 pixels) to hide them.",
-            stacklevel=3,
-        )
-    return settings
+        notes.append(PatchNote("padding-ignored", patch_size, padding))
+    rounding = _rounding(patch_size, padding, divisibility_factor)
+    return notes + ([rounding] if rounding else [])
 
 
-def plan_patches(height: int, width: int, patch_size: int, padding: int = 0) -> TilePlan:
-    """Plan the patches UpscalerJS would run for an image.
+def _rounding(patch_size: int | None, padding: int | None, factor: int | None) -> PatchNote | None:
+    if not (factor and patch_size and patch_size % factor):
+        return None
+    return PatchNote("rounded", patch_size, padding, factor, round_up_to_multiple(patch_size, factor))
 
-    Parameters
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The patch settings one run uses, and the advice about the ones given.
+
+    Attributes
     ----------
-    height, width : int
-        Image size in pixels (both > 0).
-    patch_size : int
-        Patch side; sides larger than the image are clipped to it.
-    padding : int, default 0
-        Context on each inner side; ``2 * padding < patch_size``.
-
-    Returns
-    -------
-    TilePlan
-
-    Examples
-    --------
-    >>> plan = plan_patches(300, 200, 128, 2)
-    >>> [r.origin for r in plan.rows], [c.origin for c in plan.cols]
-    ([0, 124, 172], [0, 72])
+    patch_size : int or None
+        The patch side that runs (auto-tiled, rounded to the model's side
+        multiple); None for the whole image at once.
+    padding : int
+        The padding that runs (0 for a whole image).
+    auto_tiled : bool
+        True when a whole-image request was tiled because of its size.
+    notes : tuple of PatchNote
     """
-    if height <= 0 or width <= 0:
-        raise PatchSettingsError(f"Cannot plan patches for an empty image ({width}x{height}).")
-    patch_size, padding = validate_patch_settings(patch_size, padding)
-    assert patch_size is not None
-    return TilePlan(
-        height=height,
-        width=width,
-        patch_size=patch_size,
-        padding=padding,
-        rows=_plan_axis(height, patch_size, padding),
-        cols=_plan_axis(width, patch_size, padding),
-    )
+
+    patch_size: int | None
+    padding: int
+    auto_tiled: bool
+    notes: tuple[PatchNote, ...]
 
 
-def stitch(plan: TilePlan, outputs: Iterable[np.ndarray], scale: int) -> np.ndarray:
-    """Assemble the model's outputs for each patch (in plan order) into one image.
+def settle_patch_settings(
+    spec: ModelSpec, height: int, width: int, patch_size: int | None, padding: int | None
+) -> RunSettings:
+    """Apply every patch-setting rule to one run of ``spec`` on a ``height``×``width`` image.
 
-    Parameters
-    ----------
-    plan : TilePlan
-    outputs : iterable of ndarray
-        One ``(h*scale, w*scale, C)`` array per patch, in ``iter(plan)`` order.
-    scale : int
-        The model's scale.
+    The settings are validated (:func:`validate_patch_settings`), a large
+    whole-image run is tiled (:func:`auto_tile_for`), and the patch size is
+    rounded up to the model's side multiple; the notes say what the caller
+    should know (the library warns with them).
 
-    Returns
-    -------
-    ndarray
-        ``(height*scale, width*scale, C)``, dtype of the first output.
+    Raises
+    ------
+    PatchSettingsError
+        The settings break UpscalerJS's rules.
     """
-    canvas: np.ndarray | None = None
-    expected = (plan.patch_shape[0] * scale, plan.patch_shape[1] * scale)
-    count = 0
-    for patch, out in zip(plan, outputs, strict=True):
-        if out.shape[:2] != expected:
-            raise ValueError(f"Patch output is {out.shape[:2]}, expected {expected} for scale {scale}.")
-        if canvas is None:
-            canvas = np.empty((plan.height * scale, plan.width * scale, *out.shape[2:]), dtype=out.dtype)
-        ys, xs = patch.y, patch.x
-        canvas[
-            ys.keep_start * scale : (ys.keep_start + ys.keep_size) * scale,
-            xs.keep_start * scale : (xs.keep_start + xs.keep_size) * scale,
-        ] = out[
-            ys.keep_offset * scale : (ys.keep_offset + ys.keep_size) * scale,
-            xs.keep_offset * scale : (xs.keep_offset + xs.keep_size) * scale,
-        ]
-        count += 1
-    assert canvas is not None and count == len(plan)
-    return canvas
+    patch, pad = validate_patch_settings(patch_size, padding)
+    notes = patch_notes(patch_size, padding)
+    auto = False
+    tile = auto_tile_for(spec)
+    if patch is None and height * width * spec.scale**2 > tile.max_output_pixels:
+        patch, pad, auto = tile.patch_size, tile.padding, True
+    rounding = _rounding(patch, pad, spec.divisibility_factor)
+    if rounding:
+        notes.append(rounding)
+        patch = rounding.rounded
+    return RunSettings(patch, pad, auto, tuple(notes))
 
 
 @dataclass(frozen=True)
