@@ -42,7 +42,13 @@ __all__ = ["CSS", "THEME", "AppConfig", "build_app", "launch_app", "preload_defa
 log = logging.getLogger(__name__)
 
 CSS = """
-.gradio-container { max-width: 1380px !important; margin: 0 auto; }
+.gradio-container { max-width: min(1380px, 100vw) !important; margin: 0 auto; }
+.gradio-container .block { min-width: 0; max-width: 100%; }
+@media (max-width: 640px) {
+  .gradio-container .row { flex-wrap: wrap !important; }
+  .gradio-container .column { min-width: 100% !important; }
+  #models-table table { min-width: 960px; }
+}
 #app-header h1 { margin-bottom: 0.1em; }
 #app-header p { margin-top: 0; opacity: 0.8; }
 .hint, .hint p { font-size: 0.85em !important; opacity: 0.75; }

@@ -9,18 +9,26 @@ when there is one. Nothing here knows the files' exact columns.
 from __future__ import annotations
 
 import functools
+import logging
 
 import gradio as gr
 import pandas as pd
 
 from explorer.reports.results import ResultTable, load_results, results_dir
 
-__all__ = ["NO_RESULTS", "build_benchmarks_tab", "groups", "measures", "plot_frame", "replot", "value_range"]
+__all__ = ["NO_RESULTS", "build_benchmarks_tab", "groups", "measures", "plot_frame", "replot"]
 
-NO_RESULTS = (
-    "**No benchmark results yet.** Measure them with `python -m explorer bench quality` and "
-    "`python -m explorer bench speed`; they are written to `model_cards/results/` and show up here."
+NO_RESULTS = "**No benchmark results on this server yet.** The Models tab still lists every model and its card."
+"""Shown to page users when there are no results (how to make them is in the server log)."""
+
+WHY_BASELINES_WIN = (
+    "Why bicubic and Lanczos beat the 2x models here: PSNR and SSIM reward being close to the original pixel by "
+    "pixel, and these models are trained for sharp-looking detail, not for these scores. It is the same for the 2x "
+    "models on the standard Set5 images and under seven different ways of shrinking the image, so it is not an "
+    "artefact of this test. Judge the pictures by eye as well (Upscale tab, reference mode)."
 )
+
+log = logging.getLogger(__name__)
 
 _NOT_MEASURES = {"scale", "crop", "patch", "padding", "images", "tiled_patches"}
 _PREFERRED = ("psnr_y", "whole_ms", "ssim_y")
@@ -76,18 +84,8 @@ def replot(frame: pd.DataFrame, measure: str, group: str | None = None) -> gr.Ba
     """The bar plot of ``measure`` (within scale ``group``), sorted best first."""
     data = plot_frame(frame, measure, group)
     return gr.BarPlot(
-        data, y=measure, y_title=human(measure), sort="y" if _lower_is_better(measure) else "-y", y_lim=value_range(data, measure)
+        data, y=measure, y_title=human(measure), sort="y" if _lower_is_better(measure) else "-y"
     )
-
-
-def value_range(data: pd.DataFrame, measure: str) -> list[float] | None:
-    """Y limits that show the differences: scores (dB, SSIM) do not start at 0; times and sizes do."""
-    values = data[measure].dropna() if measure in data.columns else pd.Series(dtype=float)
-    if values.empty or _lower_is_better(measure):
-        return None
-    low, high = float(values.min()), float(values.max())
-    margin = max((high - low) * 0.15, abs(high) * 0.005, 1e-3)
-    return [round(low - margin, 4), round(high + margin / 2, 4)]
 
 
 _NAMES = {
@@ -124,7 +122,6 @@ def _section(table: ResultTable) -> None:
             first, x="label", y=options[0], color="kind", sort="y" if _lower_is_better(options[0]) else "-y",
             x_label_angle=-40, label=f"{_title(table.name)}: mean per method", x_title=" ", color_title="",
             y_title=human(options[0]),
-            y_lim=value_range(first, options[0]),
         )  # fmt: skip
         update = functools.partial(replot, frame)
         for control in (measure, group):
@@ -141,11 +138,14 @@ def build_benchmarks_tab() -> None:
     """Lay out the Benchmarks tab inside the current ``gr.Tab`` (results are read when the app starts)."""
     tables = load_results()
     if not tables:
+        log.info("No results in %s: python -m explorer bench quality / bench speed write them.", results_dir())
         gr.Markdown(NO_RESULTS, elem_id="no-results")
         return
     gr.Markdown(
-        f"Results committed in `{results_dir().name}/` next to the model cards: how each model scores on the "
-        "evaluation photos (reference mode), and how fast it runs. Restart the app to see new results."
+        "How each model scores on the evaluation photos (reference mode: shrink, upscale, compare with the "
+        "original), and how fast it runs, as measured for this project. Bars start at 0."
     )
+    if any(table.name == "quality" for table in tables):
+        gr.Markdown(WHY_BASELINES_WIN, elem_classes=["hint"], elem_id="why-baselines")
     for table in tables:
         _section(table)

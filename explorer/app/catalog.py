@@ -49,7 +49,7 @@ ALL = "All"
 """The filter value that keeps everything."""
 
 COLUMNS = (
-    "model", "task", "scale", "architecture", "parameters", "MB", "dataset", "weights",
+    "model", "task", "scale", "architecture", "parameters (M)", "MB", "dataset", "weights",
     "runs in", "PSNR-Y", "SSIM-Y", "ms",
 )  # fmt: skip
 """Columns of the Models table."""
@@ -62,7 +62,7 @@ def _row(spec: ModelSpec, measured: pd.DataFrame) -> dict:
         "task": spec.task,
         "scale": spec.scale,
         "architecture": architecture_name(spec),
-        "parameters": spec.parameters,
+        "parameters (M)": round(spec.parameters / 1e6, 3),
         "MB": round(spec.size_bytes / 1e6, 2),
         "dataset": spec.dataset or "",
         "weights": spec.quantization or "float32",
@@ -71,6 +71,16 @@ def _row(spec: ModelSpec, measured: pd.DataFrame) -> dict:
         "SSIM-Y": round(float(known.get("ssim_y", float("nan"))), 4),
         "ms": round(float(known.get("whole_ms", float("nan"))), 0),
     }
+
+
+def twins(spec: ModelSpec) -> list[str]:
+    """Other registry variants whose model files (topology and weights) are byte-identical to ``spec``'s."""
+    mine = _model_files(spec)
+    return [other.short_id for other in list_models() if other.id != spec.id and mine and _model_files(other) == mine]
+
+
+def _model_files(spec: ModelSpec) -> frozenset[str]:
+    return frozenset(digest for name, digest in spec.files.items() if name.endswith((".json", ".bin")))
 
 
 def catalog_table(task: str = ALL, scale: str | int = ALL, search: str = "") -> pd.DataFrame:
@@ -154,7 +164,7 @@ def sample_images(spec: ModelSpec) -> list[tuple[str | np.ndarray, str]]:
     name = spec.short_id.replace("/", "-")
     found: list[tuple[str | np.ndarray, str]] = []
     candidates = [
-        (samples / f"chelsea-x{spec.scale}-input.png", f"input (shrunk {spec.scale}×)"),
+        (samples / f"chelsea-x{spec.scale}-input.png", f"input ÷{spec.scale}"),
         (samples / f"chelsea-{name}.png", spec.short_id),
         (samples / f"chelsea-x{spec.scale}-bicubic.png", "bicubic"),
         (samples / f"chelsea-x{spec.scale}-reference.png", "original"),
@@ -165,7 +175,7 @@ def sample_images(spec: ModelSpec) -> list[tuple[str | np.ndarray, str]]:
         package = store.package_dir(spec, offline=True)
     except ExplorerError:
         return found
-    for relative, caption in ((spec.fixture, "UpscalerJS test input"), (spec.sample or spec.reference, "UpscalerJS's output")):
+    for relative, caption in ((spec.fixture, "UpscalerJS input"), (spec.sample or spec.reference, "UpscalerJS output")):
         if relative and (package / relative).is_file():
             with Image.open(package / relative) as picture:
                 found.append((np.asarray(picture.convert("RGBA" if "A" in picture.getbands() else "RGB")), caption))
@@ -184,7 +194,14 @@ class CardView(NamedTuple):
 def card_view(model: str) -> CardView:
     """The one-line summary, card, samples and button label for a model."""
     spec = resolve_model(model)
-    return CardView(model_summary(spec), render_card(spec), sample_images(spec), f"Try {spec.short_id} in Upscale →")
+    summary = model_summary(spec)
+    same = twins(spec)
+    if same:
+        summary += (
+            f"\n\nThe same model files as {', '.join(same)} (identical topology and weights), so the same pixels; "
+            "their measured speeds differ only by measurement noise."
+        )
+    return CardView(summary, render_card(spec), sample_images(spec), f"Try {spec.short_id} in Upscale →")
 
 
 def use_in_upscale(model: str) -> tuple[str, gr.Tabs]:
@@ -215,7 +232,7 @@ def build_catalog_tab() -> CatalogTab:
         datatype=["str", "str", "number", "str", "number", "number", "str", "str", "str", "number", "number", "number"],
     )  # fmt: skip
     gr.Markdown(
-        "MB: weights on disk. PSNR-Y (dB) and SSIM-Y: mean over the evaluation photos at the model's scale "
+        "Parameters in millions. MB: weights on disk. PSNR-Y (dB) and SSIM-Y: mean over the evaluation photos at the model's scale "
         "(reference mode: shrink, upscale, compare; higher is better). ms: one whole-image call on a 256×256 "
         "input. Empty where not measured yet.",
         elem_classes=["hint"],
@@ -225,13 +242,13 @@ def build_catalog_tab() -> CatalogTab:
             model = gr.Dropdown(model_choices(), value=DEFAULT_CHOICE, label="Model card", filterable=True, elem_id="card-model")
             first = card_view(DEFAULT_CHOICE)
             use = gr.Button(first.button, variant="primary", elem_id="card-use")
-            summary = gr.Markdown(first.summary, elem_classes=["model-info"])
+            summary = gr.Markdown(first.summary, elem_classes=["model-info"], elem_id="card-summary")
+            card = gr.Markdown(first.card, elem_id="model-card", elem_classes=["model-card"])
         with gr.Column(scale=2):
             samples = gr.Gallery(
-                first.samples, label="Samples", columns=3, height="auto", object_fit="contain", format="png",
+                first.samples, label="Samples", columns=2, height="auto", object_fit="contain", format="png",
                 allow_preview=True, elem_id="card-samples",
             )  # fmt: skip
-    card = gr.Markdown(first.card, elem_id="model-card", elem_classes=["model-card"])
     light = {"queue": False, "api_visibility": "private"}
     for control in (task, scale):
         control.change(catalog_table, inputs=[task, scale, search], outputs=table, **light)

@@ -156,7 +156,7 @@ def heat_legend_html(cap: int = seams.DIFFERENCE_CAP) -> str:
     """A colour bar for the heat map, labelled in levels of difference (of 255), as HTML."""
     stops = ", ".join(f"rgb({r},{g},{b}) {at:.0%}" for at, (r, g, b) in seams.ramp_stops())
     ticks = "".join(
-        f'<span style="position:absolute;left:{at:.0%};transform:translateX(-50%)">{label}</span>'
+        f'<span style="position:absolute;left:{at:.0%};transform:translateX(-50%);white-space:nowrap">{label}</span>'
         for at, label in seams.ramp_ticks(cap)
     )
     return (
@@ -199,6 +199,8 @@ def seams_heatmap(last_run: LastRun | None, progress: ProgressFn | None = gr.Pro
         whole = handle.upscaler.run(model_input).image
     stats = seams.difference_stats(tiled, whole)
     heat = seams.shrink_for_view(seams.difference_map(tiled, whole), 1600)
+    zoom = seams.view_factor(*heat.shape[:2], target=768, limit=16)  # small outputs enlarged, pixels repeated
+    heat = heat.repeat(zoom, axis=0).repeat(zoom, axis=1)
     if stats.max_levels == 0:
         note = "**Identical** to the whole-image output: the padding hides every seam."
     else:

@@ -302,10 +302,10 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
                 )
             with gr.Accordion("Timings", open=True):
                 timings = gr.Markdown(_TIMINGS_HINT, elem_id="timings")
-                patch_times = gr.BarPlot(
-                    x="call", y="ms", color="kind", label="Time per model call (the first may trace the model)",
+                patch_times = gr.ScatterPlot(
+                    x="call", y="ms", label="Time per model call after warm-up (the warm-up call is in the table)",
                     height=240, visible=False, x_title="model call", y_title="milliseconds", tooltip="all",
-                    color_title="", elem_id="patch-times",
+                    elem_id="patch-times",
                 )  # fmt: skip
             with gr.Accordion("Seams view: what padding buys", open=False, elem_id="seams"):
                 seams_note = gr.Markdown(_SEAMS_HINT, elem_id="seams-note")
@@ -330,7 +330,7 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
         out = upscale(*args, progress=progress, config=config)
         return (
             out.slider, gr.DownloadButton(value=out.png, visible=True), out.summary, out.timings,
-            gr.BarPlot(out.patch_times, visible=len(out.patch_times) > 1), gr.Image(out.plan_view, visible=out.plan_view is not None),
+            _calls_plot(out.patch_times), gr.Image(out.plan_view, visible=out.plan_view is not None),
             out.seams_note, out.quality, gr.DataFrame(out.scores, visible=not out.scores.empty), out.last_run,
         )  # fmt: skip
 
@@ -358,10 +358,19 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
     return UpscaleTab(image=image, model=model, patch_size=patch_size, padding=padding, run=run)
 
 
+def _calls_plot(calls: pd.DataFrame) -> gr.ScatterPlot:
+    """Steady calls only, on axes that start at 0 ms and show whole call numbers; hidden below two points."""
+    steady = calls[calls["kind"] == "steady"]
+    if len(steady) < 2:
+        return gr.ScatterPlot(None, visible=False)
+    x_lim = [int(steady["call"].min()), int(steady["call"].max())]
+    return gr.ScatterPlot(steady, x_lim=x_lim, y_lim=[0, float(steady["ms"].max()) * 1.15], visible=True)
+
+
 def _cleared() -> tuple:
     """Every result output emptied, so a failed run never leaves the previous run's results on screen."""
     return (
-        None, gr.DownloadButton(value=None, visible=False), "", _TIMINGS_HINT, gr.BarPlot(None, visible=False),
+        None, gr.DownloadButton(value=None, visible=False), "", _TIMINGS_HINT, gr.ScatterPlot(None, visible=False),
         gr.Image(None, visible=False), _SEAMS_HINT, QUALITY_HINT, gr.DataFrame(empty_scores(), visible=False), None,
         gr.Image(None, visible=False), gr.HTML(visible=False), "",
     )  # fmt: skip

@@ -12,7 +12,6 @@ from explorer.app.benchmarks import (
     measures,
     plot_frame,
     replot,
-    value_range,
 )
 from explorer.engine.registry import cards_dir
 from explorer.reports.results import load_results
@@ -45,9 +44,7 @@ def test_plot_frame_averages_within_a_scale_best_first():
 
 
 def test_scores_are_plotted_on_a_range_that_shows_differences():
-    low, high = value_range(plot_frame(FRAME, "psnr_y", "2"), "psnr_y")
-    assert 29 < low < 30.25 and 32 < high < 33
-    assert value_range(pd.DataFrame({"whole_ms": [1.0]}), "whole_ms") is None
+    assert replot(FRAME, "psnr_y", "2").y_title == "PSNR-Y (dB)"  # a name for people, not the column's
     assert isinstance(replot(FRAME, "ssim_y", "4"), gr.BarPlot)
 
 

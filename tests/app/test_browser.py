@@ -153,7 +153,7 @@ def test_the_card_of_a_cached_model_shows_its_samples_and_tries_the_labelled_mod
     picker.click()
     page.locator("[role=option]", has_text="ESRGAN Slim › 2x").first.click()  # in the served app's cache
     expect(page.locator("#card-use")).to_have_text("Try esrgan-slim/2x in Upscale →", timeout=20_000)
-    expect(page.locator("#card-samples")).to_contain_text("UpscalerJS test input", timeout=20_000)
+    expect(page.locator("#card-samples")).to_contain_text("UpscalerJS input", timeout=20_000)
     images = page.locator("#card-samples img")
     expect(images.first).to_be_visible()
     assert all(img.evaluate("i => i.complete && i.naturalWidth > 0") for img in images.all())
@@ -230,7 +230,10 @@ def test_a_failed_run_clears_the_previous_results(page, app_url, tmp_path):
     _upscale(page, "128×128 → 256×256")
     page.locator("#seams").click()  # open the seams view: the grid is there
     page.locator("#plan-view img").wait_for(state="visible", timeout=30_000)
+    page.locator("#heatmap img").wait_for(state="visible", timeout=60_000)
     assert "Inference" in page.locator("#timings").inner_text()
+    assert page.locator("#patch-times").is_visible() and page.locator("#heat-legend").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "app-upscale-tiled.png"), full_page=True)
 
     _set_settings(page, "48", "24")  # breaks the padding rule
     page.locator("#upscale-button").click()

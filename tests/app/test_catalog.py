@@ -19,6 +19,7 @@ from explorer.app.catalog import (
     render_card,
     row_model,
     sample_images,
+    twins,
     use_in_upscale,
 )
 from explorer.engine.registry import cards_dir, get_spec
@@ -33,7 +34,7 @@ def test_the_table_lists_every_variant_with_its_facts():
     assert sorted(table["model"]) == sorted(spec.short_id for spec in list_models())
     slim = table.set_index("model").loc["esrgan-slim/4x"]
     assert (slim["task"], slim["scale"], slim["architecture"]) == ("upscaling", 4, "RDN C1 D2 G4")
-    assert slim["parameters"] == get_spec("esrgan-slim/4x").parameters and slim["runs in"] == "browser+node"
+    assert slim["parameters (M)"] == round(get_spec("esrgan-slim/4x").parameters / 1e6, 3) and slim["runs in"] == "browser+node"
     assert table.set_index("model").loc["esrgan-slim/8x"]["runs in"] == "node"
 
 
@@ -116,17 +117,17 @@ def test_cards_render_without_front_matter_and_with_served_images(cards_copy):
 def test_samples_are_the_benchmark_crops_then_the_package_files(cards_copy, model_cache):
     samples = sample_images(get_spec("pixel-upsampler/x2"))
     captions = [caption for _, caption in samples]
-    assert captions[:3] == ["input (shrunk 2×)", "pixel-upsampler/x2", "bicubic"]
+    assert captions[:3] == ["input ÷2", "pixel-upsampler/x2", "bicubic"]
     assert all(Path(path).is_file() for path, _ in samples[:3])  # served from the cards folder
     package = dict((caption, image) for image, caption in samples[3:])
-    fixture = package["UpscalerJS test input"]  # from the package cache, which the app does not serve: pixels
+    fixture = package["UpscalerJS input"]  # from the package cache, which the app does not serve: pixels
     assert isinstance(fixture, np.ndarray) and fixture.dtype == np.uint8 and fixture.shape[2] in (3, 4)
 
 
 def test_a_cached_models_package_samples_come_as_pixels(model_cache):
     Upscaler("default-model")  # in the cache
     package = dict((caption, image) for image, caption in sample_images(get_spec("default-model")))
-    assert package["UpscalerJS's output"].shape[:2] == (package["UpscalerJS test input"].shape[0] * 2, package["UpscalerJS test input"].shape[1] * 2)
+    assert package["UpscalerJS output"].shape[:2] == (package["UpscalerJS input"].shape[0] * 2, package["UpscalerJS input"].shape[1] * 2)
 
 
 def test_card_view_and_row_clicks():
@@ -143,3 +144,10 @@ def test_card_view_and_row_clicks():
 
 def test_all_is_the_no_filter_value():
     assert len(catalog_table(ALL, ALL, "")) == len(list_models())
+
+
+def test_models_with_identical_files_say_so():
+    assert twins(get_spec("default-model")) == ["esrgan-slim/2x"] and twins(get_spec("esrgan-slim/2x")) == ["default-model"]
+    assert twins(get_spec("esrgan-slim/4x")) == []
+    assert "The same model files as esrgan-slim/2x" in card_view("default-model").summary
+    assert "same model files" not in card_view("esrgan-slim/4x").summary
