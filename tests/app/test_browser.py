@@ -154,9 +154,11 @@ def test_the_card_of_a_cached_model_shows_its_samples_and_tries_the_labelled_mod
     page.locator("[role=option]", has_text="ESRGAN Slim › 2x").first.click()  # in the served app's cache
     expect(page.locator("#card-use")).to_have_text("Try esrgan-slim/2x in Upscale →", timeout=20_000)
     expect(page.locator("#card-samples")).to_contain_text("UpscalerJS input", timeout=20_000)
-    images = page.locator("#card-samples img")
-    expect(images.first).to_be_visible()
-    assert all(img.evaluate("i => i.complete && i.naturalWidth > 0") for img in images.all())
+    expect(page.locator("#card-samples img").first).to_be_visible()
+    page.wait_for_function(  # every sample picture loads (none is a broken link)
+        "() => [...document.querySelectorAll('#card-samples img')].every(i => i.complete && i.naturalWidth > 0)",
+        timeout=20_000,
+    )
     _no_error_pill(page)
     assert page.locator(".toast-body").count() == 0
     page.locator("#card-use").click()
