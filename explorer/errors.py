@@ -17,6 +17,9 @@ __all__ = [
     "ImageError",
     "PatchSettingsError",
     "SettingsError",
+    "MetricsInputError",
+    "EvaluationError",
+    "SnippetError",
 ]
 
 
@@ -61,3 +64,15 @@ class PatchSettingsError(ExplorerError, ValueError):
 
 class SettingsError(ExplorerError, ValueError):
     """An ``UPSCALER_EXPLORER_*`` environment variable has a value we cannot use."""
+
+
+class MetricsInputError(ExplorerError, ValueError):
+    """The images given to a metric cannot be compared as they are."""
+
+
+class EvaluationError(ExplorerError, ValueError):
+    """A reference-mode evaluation cannot be run with these inputs."""
+
+
+class SnippetError(ExplorerError, ValueError):
+    """No snippet can be made for this model, target or settings."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gradio as gr
 
 from explorer.app.common import DEFAULT_CHOICE, page_message, resolve_model, tiling_settings
+from explorer.codegen.snippets import TARGETS, generate, language
 from explorer.errors import ExplorerError
 
 __all__ = ["TARGET_TITLES", "build_code_tab", "code_language", "snippet", "snippets_for", "targets"]
@@ -25,24 +26,15 @@ TARGET_TITLES = {
 """Tab titles of the known targets (others show their own name)."""
 
 _ALIASES = {"bash": "shell", "sh": "shell", "js": "javascript", "ts": "typescript"}
-_MISSING = "The code generator is not part of this server's build, so no code can be shown here."
 
 
 def targets() -> tuple[str, ...]:
     """The snippet targets, in the generator's order."""
-    try:
-        from explorer.codegen.snippets import TARGETS
-    except ImportError:
-        return tuple(TARGET_TITLES)
     return tuple(TARGETS)
 
 
 def code_language(target: str) -> str | None:
     """The :class:`gradio.Code` language for a target (None: plain text)."""
-    try:
-        from explorer.codegen.snippets import language
-    except ImportError:
-        return None
     name = language(target).lower()
     name = _ALIASES.get(name, name)
     return name if name in gr.Code.languages else None
@@ -70,10 +62,6 @@ def snippet(model: str, target: str, patch_size: float | None = 0, padding: floa
     if target not in targets():
         raise gr.Error(f"Unknown target {target!r}; choose one of {', '.join(targets())}.")
     try:
-        from explorer.codegen.snippets import generate
-    except ImportError:
-        raise gr.Error(_MISSING) from None
-    try:
         return generate(spec, target, patch_size=patch, padding=pad)
     except ExplorerError as error:
         raise gr.Error(page_message(error), print_exception=False) from None
@@ -98,11 +86,8 @@ def snippets_for(
     try:
         spec = resolve_model(model)
         patch, pad = tiling_settings(patch_size, padding)
-        from explorer.codegen.snippets import generate
     except gr.Error as error:
         return (f"✗ {error.message} The code below is for the last valid settings.", *(gr.skip() for _ in targets()))
-    except ImportError:
-        return (_MISSING, *("" for _ in targets()))
     sizes = (patch,) if warmup and patch else ()
     codes = []
     for target in targets():

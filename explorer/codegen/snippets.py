@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Sequence
 from explorer.engine.registry import ModelSpec, get_spec
 from explorer.engine.resolve import is_model_file
 from explorer.engine.tiling import patch_notes, validate_patch_settings
-from explorer.errors import ExplorerError
+from explorer.errors import SnippetError
 
 __all__ = [
     "CDN_BASE",
@@ -88,10 +88,6 @@ _PROGRESS = {
     "javascript": "(amount) => console.log(`${Math.round(amount * 100)}%`)",
     "python": 'lambda done, total: print(f"patch {done} of {total}")',
 }
-
-
-class SnippetError(ExplorerError, ValueError):
-    """No snippet can be made for this model, target or settings."""
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from PIL import Image
 from explorer.engine.images import ImageInput, load_image
 from explorer.engine.registry import ModelSpec, get_spec
 from explorer.engine.upscaler import Upscaler
-from explorer.errors import ExplorerError
+from explorer.errors import EvaluationError
 from explorer.quality import metrics
 
 __all__ = [
@@ -62,10 +62,6 @@ BASELINES: Mapping[str, Image.Resampling] = {
 
 COLUMNS = ("method", "kind", "psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb", "seconds")
 """Columns of :attr:`Evaluation.table`, in order."""
-
-
-class EvaluationError(ExplorerError, ValueError):
-    """A reference-mode evaluation cannot be run with these inputs."""
 
 
 @dataclass(frozen=True)

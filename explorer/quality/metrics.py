@@ -28,7 +28,7 @@ import numbers
 import numpy as np
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from explorer.errors import ExplorerError
+from explorer.errors import MetricsInputError
 
 __all__ = ["MetricsInputError", "SSIM_SIGMA", "SSIM_WINDOW", "psnr", "rgb_to_y", "ssim"]
 
@@ -40,10 +40,6 @@ SSIM_WINDOW = 11
 
 _BT601_OFFSET = 16.0
 _BT601_WEIGHTS = np.array([65.481, 128.553, 24.966]) / 255.0  # per unit of R, G, B in [0, 255]
-
-
-class MetricsInputError(ExplorerError, ValueError):
-    """The images given to a metric cannot be compared as they are."""
 
 
 def rgb_to_y(image: np.ndarray) -> np.ndarray:

@@ -31,18 +31,14 @@ class GraphModel:
 
     Attributes
     ----------
-    input_name, output_name : str
-        Tensor names of the signature's input and output.
     parameters : int
         Number of float weights (int32 shape constants are not counted).
     op_counts : mapping
         How many nodes of each op type the graph has.
     """
 
-    def __init__(self, function: Callable, input_name: str, output_name: str, parameters: int, op_counts: Mapping[str, int]):
+    def __init__(self, function: Callable, parameters: int, op_counts: Mapping[str, int]):
         self._function = function
-        self.input_name = input_name
-        self.output_name = output_name
         self.parameters = parameters
         self.op_counts = dict(op_counts)
 
@@ -122,4 +118,4 @@ def load_graph_model(path: Path, data: Mapping[str, Any]) -> GraphModel:
     except (ValueError, KeyError, TypeError, tf.errors.OpError) as exc:
         raise ModelFormatError(f"{source}: TensorFlow cannot import this graph ({exc}).") from exc
     parameters = sum(int(w.size) for w in weights.values() if w.dtype.kind == "f")
-    return GraphModel(function, input_name, output_name, parameters, op_counts)
+    return GraphModel(function, parameters, op_counts)
