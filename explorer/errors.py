@@ -10,6 +10,7 @@ __all__ = [
     "ExplorerError",
     "ModelNotFoundError",
     "ModelFetchError",
+    "TransientFetchError",
     "IntegrityError",
     "OfflineError",
     "ModelFormatError",
@@ -36,6 +37,10 @@ class ModelNotFoundError(ExplorerError, KeyError):
 
 class ModelFetchError(ExplorerError):
     """A model package could not be downloaded or unpacked."""
+
+
+class TransientFetchError(ModelFetchError):
+    """A download failed in a way a retry may fix: no connection, a server error (5xx, 429), a cut transfer."""
 
 
 class IntegrityError(ModelFetchError):

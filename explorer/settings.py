@@ -12,7 +12,7 @@ Variable                                   Meaning (default)
 ``UPSCALER_EXPLORER_CACHE``                cache folder (the platform's user cache folder)
 ``UPSCALER_EXPLORER_OFFLINE``              ``1/true/yes/on`` never downloads (``0/false/no/off``)
 ``UPSCALER_EXPLORER_SOURCE``               ``auto``, ``npm`` or ``cdn`` (``auto``)
-``UPSCALER_EXPLORER_CDN``                  CDN base address (:data:`DEFAULT_CDN`)
+``UPSCALER_EXPLORER_CDN``                  CDN base addresses, comma-separated, tried in order (:data:`DEFAULT_CDNS`)
 ``UPSCALER_EXPLORER_CARDS``                folder of the model cards (those the package carries)
 ``UPSCALER_EXPLORER_DOWNLOAD_SECONDS``     longest one model download may take, all files (600)
 ``UPSCALER_EXPLORER_MAX_PIXELS``           largest input image, in pixels (:data:`DEFAULT_MAX_PIXELS`)
@@ -23,6 +23,10 @@ Variable                                   Meaning (default)
 ``UPSCALER_EXPLORER_APP_CONCURRENCY``      model runs at once in the app (2)
 ``UPSCALER_EXPLORER_APP_MAX_QUEUE``        requests waiting in the app's queue (32)
 =========================================  ==========================================================
+
+One setting of npm's own is honoured too: ``npm_config_registry`` (the
+registry the ``npm`` client uses), from which the package tarball is fetched
+over HTTP(S) when there is no ``npm`` client (:func:`npm_registry`).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import platformdirs
 from explorer.errors import ExplorerError, ImageError, SettingsError
 
 __all__ = [
-    "DEFAULT_CDN",
+    "DEFAULT_CDNS",
     "DEFAULT_MAX_PIXELS",
     "MAX_PIXELS_ENV",
     "SOURCES",
@@ -48,16 +52,18 @@ __all__ = [
     "auto_tile_pixels",
     "cache_dir",
     "cards_dir",
-    "cdn_base",
+    "cdn_bases",
     "download_seconds",
     "is_offline",
     "max_pixels",
+    "npm_registry",
     "model_cache_size",
     "source",
 ]
 
-DEFAULT_CDN = "https://cdn.jsdelivr.net/npm"
-"""Base address of the CDN that mirrors npm packages, unless ``$UPSCALER_EXPLORER_CDN`` is set."""
+DEFAULT_CDNS = ("https://cdn.jsdelivr.net/npm", "https://unpkg.com")
+"""CDNs that mirror npm packages, tried in this order (as UpscalerJS falls back between them), unless
+``$UPSCALER_EXPLORER_CDN`` is set."""
 
 DEFAULT_MAX_PIXELS = 4096 * 4096
 """Largest input accepted by default, in pixels (width × height): 16,777,216."""
@@ -99,15 +105,40 @@ def source() -> str:
     return text
 
 
-def cdn_base() -> str:
-    """The CDN base address (``$UPSCALER_EXPLORER_CDN`` or :data:`DEFAULT_CDN`), without a trailing slash."""
+def cdn_bases() -> tuple[str, ...]:
+    """The CDN base addresses, in the order they are tried, without trailing slashes.
+
+    ``$UPSCALER_EXPLORER_CDN`` (one or more http(s) addresses separated by
+    commas) or :data:`DEFAULT_CDNS`.
+    """
     text = _text("CDN")
     if not text:
-        return DEFAULT_CDN
-    parts = urllib.parse.urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise _bad("CDN", text, f"an http(s) address such as {DEFAULT_CDN}")
+        return DEFAULT_CDNS
+    bases = tuple(base.strip().rstrip("/") for base in text.split(",") if base.strip())
+    if not bases or not all(_is_http_url(base) for base in bases):
+        raise _bad("CDN", text, f"one or more http(s) addresses separated by commas, such as {','.join(DEFAULT_CDNS)}")
+    return bases
+
+
+def npm_registry() -> str | None:
+    """npm's registry setting, ``$npm_config_registry`` (as the ``npm`` client reads it), without a trailing slash.
+
+    None when it is not set. The registry is never named here: it is only
+    ever read from that setting.
+    """
+    text = next((os.environ[name].strip() for name in ("npm_config_registry", "NPM_CONFIG_REGISTRY")
+                 if os.environ.get(name, "").strip()), "")  # fmt: skip
+    if not text:
+        return None
+    if not _is_http_url(text):
+        raise SettingsError(f"npm_config_registry={text!r} is not valid: set it to the http(s) address of an npm "
+                            "registry, or unset it.")  # fmt: skip
     return text.rstrip("/")
+
+
+def _is_http_url(text: str) -> bool:
+    parts = urllib.parse.urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def cards_dir() -> Path:

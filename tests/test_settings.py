@@ -66,12 +66,26 @@ def test_source_and_cdn_are_checked(monkeypatch):
     with pytest.raises(SettingsError, match="UPSCALER_EXPLORER_SOURCE='ftp' is not valid: set it to 'auto', 'npm'"):
         settings.source()
     monkeypatch.setenv("UPSCALER_EXPLORER_CDN", "http://localhost:9/npm/")
-    assert settings.cdn_base() == "http://localhost:9/npm"
-    monkeypatch.setenv("UPSCALER_EXPLORER_CDN", "cdn.example.com")
-    with pytest.raises(SettingsError, match="UPSCALER_EXPLORER_CDN='cdn.example.com' is not valid: set it to an http"):
-        settings.cdn_base()
+    assert settings.cdn_bases() == ("http://localhost:9/npm",)
+    monkeypatch.setenv("UPSCALER_EXPLORER_CDN", " http://localhost:9/a/ , https://localhost:8/b")
+    assert settings.cdn_bases() == ("http://localhost:9/a", "https://localhost:8/b")
+    for bad in ("cdn.example.com", "http://localhost:9/a,ftp://x", ","):
+        monkeypatch.setenv("UPSCALER_EXPLORER_CDN", bad)
+        with pytest.raises(SettingsError, match=f"UPSCALER_EXPLORER_CDN={bad!r} is not valid: set it to one or more"):
+            settings.cdn_bases()
     monkeypatch.delenv("UPSCALER_EXPLORER_CDN")
-    assert settings.cdn_base() == settings.DEFAULT_CDN
+    assert settings.cdn_bases() == settings.DEFAULT_CDNS and len(settings.DEFAULT_CDNS) >= 2
+
+
+def test_npm_registry_is_read_from_npms_own_setting(monkeypatch):
+    for name in ("npm_config_registry", "NPM_CONFIG_REGISTRY"):
+        monkeypatch.delenv(name, raising=False)
+    assert settings.npm_registry() is None
+    monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9/registry/")
+    assert settings.npm_registry() == "http://127.0.0.1:9/registry"
+    monkeypatch.setenv("npm_config_registry", "not a url")
+    with pytest.raises(SettingsError, match="npm_config_registry='not a url' is not valid"):
+        settings.npm_registry()
 
 
 def test_folders_follow_the_environment(monkeypatch, tmp_path):

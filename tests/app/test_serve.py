@@ -50,6 +50,16 @@ def test_the_space_app_file_starts_the_app_with_no_manual_step():
     assert _serve_until_up([sys.executable, "explorer/app/space.py"], port, env) == "Upscaler Explorer"
 
 
+@pytest.mark.parametrize(("preset", "expected"), [(None, "cdn"), ("npm", "npm")])
+def test_the_space_sets_its_model_source_unless_its_variables_do(preset, expected):
+    env = {key: value for key, value in os.environ.items() if key != "UPSCALER_EXPLORER_SOURCE"}
+    env |= {"PYTHONPATH": str(REPO), **({"UPSCALER_EXPLORER_SOURCE": preset} if preset else {})}
+    code = "import explorer.app.space; from explorer import settings; print(settings.source())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == expected
+
+
 def test_serve_options(capsys):
     args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "8080", "--share", "--max-pixels", "1000"])
     assert (args.host, args.port, args.share, args.max_pixels) == ("0.0.0.0", 8080, True, 1000)

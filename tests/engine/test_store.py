@@ -63,10 +63,12 @@ def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def no_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A PATH on which there is no npm client."""
+    """A PATH on which there is no npm client, and no npm registry setting."""
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("npm_config_registry", raising=False)
+    monkeypatch.delenv("NPM_CONFIG_REGISTRY", raising=False)
 
 
 def _fetch_into(cache: Path, spec: ModelSpec) -> Path:

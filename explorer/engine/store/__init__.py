@@ -2,18 +2,20 @@
 
 Two sources fill the cache:
 
-- ``npm``: ``npm pack NAME@VERSION`` downloads the package tarball; its sha512
-  must equal the pinned ``spec.integrity`` before anything is unpacked, the
-  archive is unpacked with every member checked (no path escapes, no links or
-  devices, a size cap), and then every file of ``spec.files`` must match its
-  pinned sha256.
+- ``npm``: the package tarball, with the ``npm pack NAME@VERSION`` client, or,
+  without node, over HTTP(S) from npm's own registry setting
+  (``$npm_config_registry``); its sha512 must equal the pinned
+  ``spec.integrity`` before anything is unpacked, the archive is unpacked with
+  every member checked (no path escapes, no links or devices, a size cap), and
+  then every file of ``spec.files`` must match its pinned sha256.
 - ``cdn``: each file of ``spec.files`` is downloaded on its own from
-  ``{base}/{name}@{version}/{path}`` and must match its pinned sha256.
+  ``{base}/{name}@{version}/{path}``, trying each CDN in turn with retries
+  (:mod:`.mirrors`), and must match its pinned sha256.
 
 The work is split along those sources: :mod:`.cache` (where the cache is,
 its layout, staging), :mod:`.hashes` (pinned hashes), :mod:`.npm`,
-:mod:`.cdn` and :mod:`.url` (models by URL, size caps only); this module
-picks the source.
+:mod:`.tarball`, :mod:`.cdn` (with :mod:`.mirrors`) and :mod:`.url` (models
+by URL, size caps only); this module picks the source.
 """
 
 from __future__ import annotations
@@ -23,15 +25,15 @@ from pathlib import Path
 
 from explorer import settings
 from explorer.engine.registry import ModelSpec, get_spec
-from explorer.engine.store import cdn, npm
+from explorer.engine.store import cdn, npm, tarball
 from explorer.engine.store.cache import cached_dir, clean_stale_staging
 from explorer.engine.store.download import Progress, ignore
 from explorer.engine.store.url import fetch_url_model
 from explorer.errors import ModelFetchError, OfflineError
-from explorer.settings import DEFAULT_CDN, cache_dir, is_offline
+from explorer.settings import DEFAULT_CDNS, cache_dir, is_offline
 
 __all__ = [
-    "DEFAULT_CDN",
+    "DEFAULT_CDNS",
     "Progress",
     "cache_dir",
     "clean_stale_staging",
@@ -60,8 +62,10 @@ def package_dir(
         The variant, or its id or alias.
     source : {"auto", "npm", "cdn"}, optional
         Where to fetch from when the cache lacks the files. Defaults to
-        ``$UPSCALER_EXPLORER_SOURCE``, else ``"auto"``: npm when the ``npm``
-        client is on the PATH, else the CDN.
+        ``$UPSCALER_EXPLORER_SOURCE``, else ``"auto"``: the ``npm`` client
+        when it is on the PATH, else the registry of ``$npm_config_registry``
+        when that is set, else the CDNs. ``"npm"`` uses the client, or that
+        registry without it.
     offline : bool, optional
         Never download; defaults to :func:`is_offline`.
     progress : callable, optional
@@ -94,7 +98,7 @@ def package_dir(
             f"Run `python -m explorer fetch {spec.id}` while online, "
             "or unset UPSCALER_EXPLORER_OFFLINE."
         )
-    fetch_into_cache = npm.fetch_package if _chosen_source(source) == "npm" else cdn.fetch_files
+    fetch_into_cache = _fetcher(_chosen_source(source))
     try:
         return fetch_into_cache(spec, root, progress or ignore)
     except OSError as exc:
@@ -124,10 +128,19 @@ def model_json_path(
     return package_dir(spec, source=source, offline=offline, progress=progress) / spec.path
 
 
+def _fetcher(source: str):
+    """How to fill the cache from ``source``: the npm client, the registry over HTTP(S) without it, or the CDNs."""
+    if source == "cdn":
+        return cdn.fetch_files
+    if shutil.which("npm") is None and settings.npm_registry():
+        return tarball.fetch_tarball
+    return npm.fetch_package  # without a client, it says what to do
+
+
 def _chosen_source(source: str | None) -> str:
     name = source.strip().lower() if source else settings.source()
     if name not in settings.SOURCES:
         raise ModelFetchError(f"Unknown model source {name!r}. Use 'auto', 'npm' or 'cdn' (the source argument).")
     if name == "auto":
-        return "npm" if shutil.which("npm") else "cdn"
+        return "npm" if shutil.which("npm") or settings.npm_registry() else "cdn"
     return name

@@ -1,5 +1,8 @@
 """Stream one file over HTTP(S) into a folder, with a size cap, a deadline and errors that say what to check.
 
+Failures a retry may fix (no connection, HTTP 5xx or 429, a cut transfer) raise
+:class:`~explorer.errors.TransientFetchError`; :mod:`.mirrors` retries those.
+
 Only http(s) redirects are followed (urllib would also follow one to ``ftp://``).
 A deadline bounds the whole download, not only each read: a server that sends
 one byte every few seconds never trips a per-read timeout.
@@ -16,7 +19,7 @@ from http.client import HTTPException
 from pathlib import Path
 
 from explorer.engine.store.cache import CHUNK_BYTES
-from explorer.errors import ModelFetchError
+from explorer.errors import ModelFetchError, TransientFetchError
 
 Progress = Callable[[str], None]
 """A callback that receives one human-readable status line at a time."""
@@ -62,12 +65,13 @@ def download(url: str, destination: Path, *, max_bytes: int, hint: str, deadline
             written = _copy_capped(response, destination, url, max_bytes, hint, deadline)
             _check_complete(url, written, response.headers.get("Content-Length"))
     except urllib.error.HTTPError as exc:
-        raise ModelFetchError(f"{url} answered HTTP {exc.code} {exc.reason}. {hint}") from exc
+        error = TransientFetchError if exc.code >= 500 or exc.code == 429 else ModelFetchError
+        raise error(f"{url} answered HTTP {exc.code} {exc.reason}. {hint}") from exc
     except (urllib.error.URLError, HTTPException, OSError) as exc:
         if deadline is not None and time.monotonic() >= deadline:
             raise _too_slow(url, hint) from exc
         reason = getattr(exc, "reason", None) or exc
-        raise ModelFetchError(
+        raise TransientFetchError(
             f"Downloading {url} failed ({type(exc).__name__}: {reason}). Nothing was "
             f"installed; check your connection and retry. {hint}"
         ) from exc
@@ -116,7 +120,7 @@ def _copy_capped(response, destination: Path, url: str, max_bytes: int, hint: st
 
 def _check_complete(url: str, written: int, content_length: str | None) -> None:
     if content_length is not None and content_length.isdigit() and written != int(content_length):
-        raise ModelFetchError(
+        raise TransientFetchError(
             f"Downloading {url} failed: the connection ended after {written} of "
             f"{content_length} bytes. Nothing was installed; check your connection and retry."
         )

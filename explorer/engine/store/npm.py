@@ -38,8 +38,9 @@ def pack(spec: ModelSpec, destination: Path, npm_cache: Path) -> Path:
     npm = shutil.which("npm")
     if npm is None:
         raise ModelFetchError(
-            f"Fetching {spec.id} with npm, but no `npm` client is on the PATH. "
-            "Install Node.js, or set UPSCALER_EXPLORER_SOURCE=cdn to download the files over HTTPS."
+            f"Fetching {spec.id} with npm, but no `npm` client is on the PATH. Install Node.js, set "
+            "npm_config_registry to fetch the package tarball over HTTPS without it, or set "
+            "UPSCALER_EXPLORER_SOURCE=cdn to download the files from a CDN."
         )
     command = [
         npm,
