@@ -27,7 +27,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from explorer.engine.images import ImageInput, load_image
+from explorer.engine.images import RESAMPLING, ImageInput, load_image
 from explorer.engine.tiling import TilePlan
 from explorer.quality import seams
 
@@ -47,15 +47,10 @@ ImageLike = ImageInput
 """A PIL image, a uint8 array (H×W, H×W×1, H×W×3 or H×W×4), or an image file's path or bytes."""
 
 DISPLAY_MAX_SIDE = 1024
-"""Images shown by :func:`png_bytes` are at most this many pixels on their long side."""
+"""Images shown in a notebook (:func:`png_bytes`) or the app's page are at most this many pixels on their long side.
 
-RESAMPLING: dict[str, Image.Resampling] = {
-    "nearest": Image.Resampling.NEAREST,
-    "bilinear": Image.Resampling.BILINEAR,
-    "bicubic": Image.Resampling.BICUBIC,
-    "lanczos": Image.Resampling.LANCZOS,
-}
-"""Resampling filters by name, for resizing panels."""
+Downloads and returned images keep every pixel."""
+
 
 _TITLE_MARGIN = 6
 _BACKGROUND = (255, 255, 255)

@@ -19,6 +19,7 @@ import gradio as gr
 
 from explorer.app.progress import ProgressFn, Ticker
 from explorer.engine import store
+from explorer.engine.memory import is_out_of_memory
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec, list_models
 from explorer.engine.tiling import auto_tile_for, parse_patch_settings, patch_notes
 from explorer.engine.upscaler import Upscaler
@@ -191,7 +192,7 @@ def user_errors() -> Iterator[None]:
     except ExplorerError as error:
         raise gr.Error(page_message(error), print_exception=False) from None
     except Exception as error:
-        if isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError":
+        if is_out_of_memory(error):
             raise gr.Error(
                 "The server ran out of memory for this run. Use a patch size (e.g. 128 with padding 8), "
                 "a smaller image, or a smaller model."

@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from explorer import settings
 from explorer.errors import ExplorerError
 
-__all__ = ["AppConfig", "DISPLAY_MAX_SIDE"]
+__all__ = ["AppConfig"]
 
-DISPLAY_MAX_SIDE = 1600
-"""Images shown in the page are at most this many pixels on their long side (downloads are full size)."""
 
 
 @dataclass(frozen=True)

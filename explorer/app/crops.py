@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from explorer.app.config import DISPLAY_MAX_SIDE
 from explorer.app.pictures import display_copy, save_result_png
+from explorer.display import DISPLAY_MAX_SIDE
 
 __all__ = [
     "CROP_TARGET",

@@ -21,8 +21,9 @@ import numpy as np
 from PIL import Image
 
 from explorer.app.common import page_message
-from explorer.app.config import DISPLAY_MAX_SIDE, AppConfig
+from explorer.app.config import AppConfig
 from explorer.app.fastpng import encode_png
+from explorer.display import DISPLAY_MAX_SIDE
 from explorer.engine.images import LoadedImage, load_image
 from explorer.errors import ExplorerError
 

@@ -19,6 +19,7 @@ from PIL import Image
 from explorer.app.common import format_seconds, load_upscaler, resolve_model, user_errors
 from explorer.app.pictures import display_copy
 from explorer.app.progress import ProgressFn
+from explorer.display import DISPLAY_MAX_SIDE
 from explorer.engine.tiling import TilePlan
 from explorer.engine.upscaler import UpscaleReport
 from explorer.quality import seams
@@ -198,7 +199,7 @@ def seams_heatmap(last_run: LastRun | None, progress: ProgressFn | None = gr.Pro
     with user_errors():
         whole = handle.upscaler.run(model_input).image
     stats = seams.difference_stats(tiled, whole)
-    heat = seams.shrink_for_view(seams.difference_map(tiled, whole), 1600)
+    heat = seams.shrink_for_view(seams.difference_map(tiled, whole), DISPLAY_MAX_SIDE)
     zoom = seams.view_factor(*heat.shape[:2], target=768, limit=16)  # small outputs enlarged, pixels repeated
     heat = heat.repeat(zoom, axis=0).repeat(zoom, axis=1)
     if stats.max_levels == 0:

@@ -71,7 +71,9 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as error:  # out of memory is expected on big images; anything else is a bug
-        if not isinstance(error, MemoryError) and type(error).__name__ != "ResourceExhaustedError":
+        from explorer.engine.memory import is_out_of_memory
+
+        if not is_out_of_memory(error):
             raise
         print(
             "error: ran out of memory. Use a patch size (e.g. --patch-size 128 --padding 8), "

@@ -48,6 +48,7 @@ from explorer.errors import ImageError
 from explorer.settings import DEFAULT_MAX_PIXELS, MAX_PIXELS_ENV
 
 __all__ = [
+    "RESAMPLING",
     "DEFAULT_MAX_PIXELS",
     "MAX_PIXELS_ENV",
     "ImageInput",
@@ -57,6 +58,14 @@ __all__ = [
     "restore",
     "to_source_kind",
 ]
+
+RESAMPLING: dict[str, Image.Resampling] = {
+    "nearest": Image.Resampling.NEAREST,
+    "bilinear": Image.Resampling.BILINEAR,
+    "bicubic": Image.Resampling.BICUBIC,
+    "lanczos": Image.Resampling.LANCZOS,
+}
+"""Pillow's resampling filters by name: the classical upscalers models are compared with, and the panels' resizers."""
 
 ImageInput = Union[str, os.PathLike, bytes, Image.Image, np.ndarray]
 """What :func:`load_image` accepts."""

@@ -27,12 +27,21 @@ from pathlib import Path
 from explorer.engine.registry import ModelSpec
 from explorer.errors import ExplorerError
 
-__all__ = ["peak_memory_mib", "run_memory_mib"]
+__all__ = ["is_out_of_memory", "peak_memory_mib", "run_memory_mib"]
 
 Shape = tuple[int, int]
 
 _measured: dict[tuple[ModelSpec, Shape], float] = {}
 _lock = threading.Lock()
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """True when ``error`` says a run ran out of memory (Python's ``MemoryError`` or TensorFlow's ``ResourceExhaustedError``).
+
+    Out of memory is expected on big images, so front ends turn it into
+    advice (a patch size, a smaller image or model) instead of a traceback.
+    """
+    return isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError"
 
 
 def peak_memory_mib(field: str = "VmHWM") -> float:

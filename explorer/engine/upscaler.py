@@ -87,7 +87,7 @@ class UpscaleResult:
     report: UpscaleReport
 
     def _repr_png_(self) -> bytes:
-        """Show the image in Jupyter, shrunk to fit 1024 pixels (``image`` keeps every pixel)."""
+        """Show the image in Jupyter, shrunk to fit :data:`explorer.display.DISPLAY_MAX_SIDE` (``image`` keeps every pixel)."""
         from explorer.display import png_bytes
 
         return png_bytes(self.image)

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from explorer.engine.images import ImageInput, load_image
+from explorer.engine.images import RESAMPLING, ImageInput, load_image
 from explorer.engine.registry import ModelSpec, get_spec
 from explorer.engine.upscaler import Upscaler
 from explorer.errors import EvaluationError
@@ -52,13 +52,8 @@ __all__ = [
     "upscale_baseline",
 ]
 
-BASELINES: Mapping[str, Image.Resampling] = {
-    "nearest": Image.Resampling.NEAREST,
-    "bilinear": Image.Resampling.BILINEAR,
-    "bicubic": Image.Resampling.BICUBIC,
-    "lanczos": Image.Resampling.LANCZOS,
-}
-"""The classical upscalers every model is compared with (Pillow's filters), by name."""
+BASELINES: Mapping[str, Image.Resampling] = RESAMPLING
+"""The classical upscalers every model is compared with: Pillow's filters by name (:data:`explorer.engine.images.RESAMPLING`)."""
 
 COLUMNS = ("method", "kind", "psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb", "seconds")
 """Columns of :attr:`Evaluation.table`, in order."""
