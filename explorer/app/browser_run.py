@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import urllib.parse
 from collections.abc import Sequence
 from importlib import resources
 from typing import Any
@@ -41,6 +42,7 @@ from explorer.app.config import AppConfig
 from explorer.app.pictures import read_image, save_result_png
 from explorer.codegen.snippets import TFJS_UMD, TFJS_VERSION, UPSCALER_UMD, UPSCALER_VERSION
 from explorer.engine.registry import ModelSpec, list_models
+from explorer.settings import DEFAULT_CDNS
 
 __all__ = [
     "BACKENDS",
@@ -55,7 +57,7 @@ __all__ = [
     "prepare_run",
 ]
 
-CDNS = (("cdn.jsdelivr.net", "https://cdn.jsdelivr.net/npm"), ("unpkg.com", "https://unpkg.com"))
+CDNS = tuple((urllib.parse.urlsplit(base).netloc, base) for base in DEFAULT_CDNS)
 """``(host, base URL)`` of the CDNs the page tries, in order (UpscalerJS fetches weights in the same order)."""
 
 BACKENDS = ("auto", "webgl", "wasm", "cpu")

@@ -36,7 +36,7 @@ from explorer.engine.registry import ModelSpec, get_spec
 from explorer.engine.resolve import is_model_file
 from explorer.engine.tiling import patch_notes, validate_patch_settings
 from explorer.errors import SnippetError
-from explorer.settings import DEFAULT_CDN
+from explorer.settings import DEFAULT_CDNS
 
 __all__ = [
     "CDN_BASE",
@@ -64,7 +64,7 @@ UPSCALER_TFJS_PEER = "~4.11.0"
 TFJS_VERSION = "4.11.0"
 """The ``@tensorflow/tfjs`` (and ``@tensorflow/tfjs-node``) version the snippets pin."""
 
-CDN_BASE = DEFAULT_CDN
+CDN_BASE = DEFAULT_CDNS[0]
 """Where script tags load npm packages from (UpscalerJS fetches model weights from it too)."""
 
 UPSCALER_UMD = "dist/browser/umd/upscaler.min.js"
