@@ -48,6 +48,8 @@ __all__ = [
     "BACKENDS",
     "CDNS",
     "MAX_COMPARE_RUNS",
+    "SCRIPT",
+    "TFJS_WASM_UMD",
     "browser_choices",
     "browser_spec",
     "build_browser_run",
@@ -55,6 +57,7 @@ __all__ = [
     "parse_settings_list",
     "prepare_compare",
     "prepare_run",
+    "script_source",
 ]
 
 CDNS = tuple((urllib.parse.urlsplit(base).netloc, base) for base in DEFAULT_CDNS)
@@ -70,6 +73,7 @@ MAX_COMPARE_RUNS = 24
 """Most runs (models × settings) one "Compare in my browser" may ask for."""
 
 SCRIPT = resources.files("explorer.app") / "static" / "browser_run.js"
+"""The panel's script, shipped as package data."""
 
 _PANEL = """
 <div class="browser-run">

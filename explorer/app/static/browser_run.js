@@ -311,7 +311,8 @@ function timingRows(job, result) {
     ['Upscale', ms(t.upscale)],
     ['Per patch', perPatch],
     ['Server (Python TensorFlow)', server.inferenceMs == null ? '–'
-      : `${ms(server.inferenceMs)} inference` + (server.patchMs == null ? '' : `, ${ms(server.patchMs)} per patch`)],
+      : `${ms(server.inferenceMs)} inference${server.traced ? ' (first call for this size: traced)' : ''}` +
+        (server.patchMs == null ? '' : `, ${ms(server.patchMs)} per patch`)],
   ];
   return '<tr><th>Step</th><th>Time on this device</th></tr>' +
     rows.map(([name, value]) => `<tr><td>${escape(name)}</td><td>${escape(value)}</td></tr>`).join('');
@@ -351,7 +352,7 @@ async function start(job, input, server) {
       const db = psnr === Infinity ? 'identical (PSNR ∞)' : `PSNR ${psnr.toFixed(1)} dB`;
       agreement.dataset.max = String(max);
       agreement.innerHTML = max <= 1
-        ? `✓ <b>The browser and the server agree</b>: ${db}, max difference ${max} level${max === 1 ? '' : 's'} (rounding).`
+        ? `✓ <b>The browser and the server agree</b>: ${db}` + (max ? ', max difference 1 level (rounding).' : '.')
         : `⚠ <b>The browser and the server disagree beyond rounding</b>: ${db}, max difference ${max} levels. ` +
           'Expect about 90 dB and at most 1 level; another backend may show whether this device computes differently.';
     }
