@@ -274,13 +274,13 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
                 )
                 padding = PixelNumber(0, step=1, label="Padding (px)", info="context around each patch", elem_id="padding", min_width=140)
             status = gr.Markdown(settings_status(DEFAULT_CHOICE, 0, 0), elem_id="settings-status")
-            build_advise(config, heavy, image, model, patch_size, padding)
             reference = gr.Checkbox(
                 value=False,
                 label="Reference mode: treat my image as the high-resolution original and score the model",
                 elem_id="reference-mode",
             )
             run = gr.Button("Upscale", variant="primary", size="lg", elem_id="upscale-button")
+            build_advise(config, heavy, image, model, patch_size, padding)  # below the button: Upscale stays above the fold
             gr.Examples(
                 examples=[[str(path)] for path in example_images()], inputs=[image],
                 label="Examples: scikit-image's photos, and rainy, hazy, noisy and dark versions for the restoration models",
