@@ -77,19 +77,7 @@ def api_upscale(
     with user_errors():
         result = upscaler.run(as_model_input(loaded), patch_size=patch, padding=pad)
     report = result.report
-    return str(save_result_png(np.asarray(result.image), "upscaled")), {
-        "model": report.model,
-        "input_size": list(report.input_size),
-        "output_size": list(report.output_size),
-        "patch_size": report.patch_size,
-        "padding": report.padding,
-        "auto_tiled": report.auto_tiled,
-        "patches": report.patches,
-        "traced": report.traced,
-        "load_seconds": report.load_seconds,
-        "inference_seconds": report.inference_seconds,
-        "total_seconds": report.total_seconds,
-    }
+    return str(save_result_png(np.asarray(result.image), "upscaled")), report.as_dict()
 
 
 def api_evaluate(

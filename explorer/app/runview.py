@@ -74,11 +74,8 @@ def summary(model: str, scale: int, report: UpscaleReport, *, shown: int, scorin
     (w, h), (ow, oh) = report.input_size, report.output_size
     if report.patch_size and report.patches == 1:
         how = f"one patch: the {report.patch_size} px patch covers the whole {w}×{h} image, so it ran whole"
-    elif report.patch_size:
-        how = f"{report.patches} patches of {report.patch_size} px, padding {report.padding}"
-        how += " (tiled automatically: large image)" if report.auto_tiled else ""
     else:
-        how = "whole image"
+        how = report.tiling_text()
     lines = [
         f"**{w}×{h} → {ow}×{oh}** with {model} on {'the copy of your image shrunk ' + str(scale) + '×' if scoring else 'your image'}: "
         f"{how}, {format_seconds(report.total_seconds)}."

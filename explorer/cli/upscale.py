@@ -175,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {error}", file=sys.stderr, flush=True)
             failed.append(str(job.source))
             continue
-        _report(job.target, spec.id, result.report)
+        _report(job.target, result.report)
     if failed:
         print(f"error: {len(failed)} of {len(jobs)} images failed ({', '.join(failed)}); the others were written.",
               file=sys.stderr)  # fmt: skip
@@ -198,15 +198,5 @@ def _upscale_one(upscaler, source: str, args: argparse.Namespace):
         return upscaler.run(source, patch_size=patch_size, padding=padding, progress=progress)
 
 
-def _report(target, model_id: str, report) -> None:
-    tiling = (
-        f"{report.patches} patches of {report.patch_size} px, padding {report.padding}"
-        + (" (tiled automatically: large image)" if report.auto_tiled else "")
-        if report.patch_size
-        else "whole image"
-    )
-    print(
-        f"Wrote {target} ({report.output_size[0]}x{report.output_size[1]}) with {model_id}: "
-        f"{tiling}; {report.total_seconds:.2f} s ({report.inference_seconds:.2f} s in the model).",
-        flush=True,
-    )
+def _report(target, report) -> None:
+    print(f"Wrote {target} {report.summary()}", flush=True)

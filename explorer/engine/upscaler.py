@@ -78,6 +78,37 @@ class UpscaleReport:
     patch_seconds: tuple[float, ...] = field(repr=False)
     plan: TilePlan | None = field(default=None, repr=False)
 
+    def tiling_text(self) -> str:
+        """How the image was cut: ``whole image`` or ``9 patches of 64 px, padding 4`` (and whether automatically)."""
+        if self.patch_size is None:
+            return "whole image"
+        auto = " (tiled automatically: large image)" if self.auto_tiled else ""
+        return f"{self.patches} patches of {self.patch_size} px, padding {self.padding}{auto}"
+
+    def summary(self) -> str:
+        """``(WxH) with MODEL: how it was cut; T s (I s in the model).``: what ``explorer upscale`` prints after ``Wrote PATH``."""
+        (ow, oh) = self.output_size
+        return (
+            f"({ow}x{oh}) with {self.model}: {self.tiling_text()}; {self.total_seconds:.2f} s "
+            f"({self.inference_seconds:.2f} s in the model)."
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready values (sizes as lists, times in seconds), as the app's API returns it."""
+        return {
+            "model": self.model,
+            "input_size": list(self.input_size),
+            "output_size": list(self.output_size),
+            "patch_size": self.patch_size,
+            "padding": self.padding,
+            "auto_tiled": self.auto_tiled,
+            "patches": self.patches,
+            "traced": self.traced,
+            "load_seconds": self.load_seconds,
+            "inference_seconds": self.inference_seconds,
+            "total_seconds": self.total_seconds,
+        }
+
 
 @dataclass(frozen=True)
 class UpscaleResult:
