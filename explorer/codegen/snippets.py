@@ -433,10 +433,11 @@ _SCRIPT_NOTE = (
     "Content-Security-Policy, serve those files yourself too)."
 )
 _BUNDLER_NOTE = (
-    "An ES module that imports packages by name, which browsers cannot resolve: bundle it. Save it as app.js, "
-    "then: npm install --save-dev esbuild && npx esbuild app.js --bundle --outfile=bundle.js, and load "
-    "bundle.js with a <script> tag (Vite works too). No bundler? Use the script-tag code."
+    "An ES module that imports packages by name, and UpscalerJS's own files import each other without file "
+    "extensions, so browsers cannot load it as it is, even with an import map. Save it as app.js, bundle it "
+    "with esbuild (Vite works too) and load bundle.js with a <script> tag. No bundler? Use the script-tag code."
 )
+_BUNDLE_COMMANDS = ("npm install --save-dev esbuild", "npx esbuild app.js --bundle --outfile=bundle.js")
 
 
 def _self_hosted_path(spec: ModelSpec) -> str:
@@ -479,7 +480,8 @@ def _output_file(spec: ModelSpec) -> str:
 def _browser(spec: ModelSpec, s: Settings) -> list[str]:
     _check_js_model(spec)
     note = _platform_note(spec, "browser")
-    lines = [*(_comment(note, "//") if note else []), *_install(spec, "@tensorflow/tfjs"), *_comment(_BUNDLER_NOTE, "//")]
+    lines = [*(_comment(note, "//") if note else []), *_install(spec, "@tensorflow/tfjs")]
+    lines += [*_comment(_BUNDLER_NOTE, "//"), *(f"//   {command}" for command in _BUNDLE_COMMANDS)]
     lines.append("import Upscaler from 'upscaler';")
     if s.output == "tensor":
         lines.append("import * as tf from '@tensorflow/tfjs';")

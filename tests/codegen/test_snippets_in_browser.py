@@ -80,9 +80,9 @@ def _comments(code: str) -> str:
 
 def _bundling_commands(code: str) -> list[list[str]]:
     """The commands the ES module's comment says to bundle it with, as printed."""
-    match = re.search(r"then: (npm install [^,]+?) && (npx esbuild \S+ --bundle --outfile=\S+),", _comments(code))
-    assert match, "the browser snippet no longer says how to bundle it"
-    return [shlex.split(match.group(1)), shlex.split(match.group(2))]
+    commands = re.findall(r"^//   (npm install .+|npx esbuild .+)$", code, flags=re.MULTILINE)
+    assert len(commands) == 2, "the browser snippet no longer says how to bundle it"
+    return [shlex.split(command) for command in commands]
 
 
 def _project(model_cache: Path, code: str) -> tuple[Path, list[str]]:

@@ -1,7 +1,10 @@
 // npm install upscaler@1.0.0 @tensorflow/tfjs@4.11.0 @upscalerjs/default-model@1.0.0
-// An ES module that imports packages by name, which browsers cannot resolve: bundle it. Save it as
-// app.js, then: npm install --save-dev esbuild && npx esbuild app.js --bundle --outfile=bundle.js,
-// and load bundle.js with a <script> tag (Vite works too). No bundler? Use the script-tag code.
+// An ES module that imports packages by name, and UpscalerJS's own files import each other without
+// file extensions, so browsers cannot load it as it is, even with an import map. Save it as app.js,
+// bundle it with esbuild (Vite works too) and load bundle.js with a <script> tag. No bundler? Use
+// the script-tag code.
+//   npm install --save-dev esbuild
+//   npx esbuild app.js --bundle --outfile=bundle.js
 import Upscaler from 'upscaler';
 import model from '@upscalerjs/default-model';
 

@@ -1,9 +1,12 @@
 // npm install upscaler@1.0.0 @tensorflow/tfjs@4.11.0 @upscalerjs/pixel-upsampler@1.0.0-beta.11 --legacy-peer-deps
 // --legacy-peer-deps: @upscalerjs/pixel-upsampler@1.0.0-beta.11 asks for @tensorflow/tfjs ~4.8.0,
 // upscaler@1.0.0 for ~4.11.0; the model definition is plain data, so it works with 4.11.0.
-// An ES module that imports packages by name, which browsers cannot resolve: bundle it. Save it as
-// app.js, then: npm install --save-dev esbuild && npx esbuild app.js --bundle --outfile=bundle.js,
-// and load bundle.js with a <script> tag (Vite works too). No bundler? Use the script-tag code.
+// An ES module that imports packages by name, and UpscalerJS's own files import each other without
+// file extensions, so browsers cannot load it as it is, even with an import map. Save it as app.js,
+// bundle it with esbuild (Vite works too) and load bundle.js with a <script> tag. No bundler? Use
+// the script-tag code.
+//   npm install --save-dev esbuild
+//   npx esbuild app.js --bundle --outfile=bundle.js
 import Upscaler from 'upscaler';
 import * as tf from '@tensorflow/tfjs';
 import model from '@upscalerjs/pixel-upsampler/x2';
