@@ -28,8 +28,8 @@ from explorer.app.common import (
     resolve_model,
 )
 from explorer.engine import store
-from explorer.engine.registry import ModelSpec, cards_dir, list_models
-from explorer.errors import ExplorerError
+from explorer.engine.registry import ModelSpec, cards_dir, list_models, split_card
+from explorer.errors import ExplorerError, ModelFormatError
 from explorer.reports.results import load_results, measured_by_model
 
 __all__ = [
@@ -136,7 +136,10 @@ def render_card(spec: ModelSpec) -> str:
     if spec.card is None or not spec.card.is_file():
         return "*This model has no card.*"
     text = spec.card.read_text(encoding="utf-8")
-    body = text.split("---", 2)[2] if text.startswith("---") else text
+    try:
+        body = split_card(text, spec.card.name)[1]
+    except ModelFormatError:
+        body = text
     folder = spec.card.parent
 
     def local(match: re.Match) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -28,6 +29,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "ModelSpec",
     "cards_dir",
+    "split_card",
     "get_spec",
     "list_models",
     "read_card",
@@ -187,13 +189,37 @@ class ModelSpec:
         }
 
 
+_FRONT_MATTER = re.compile(r"\A---\r?\n(.*?\r?\n)---[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+def split_card(text: str, source: Path | str = "card") -> tuple[str, str]:
+    """Split a model card into its YAML front matter and its Markdown body.
+
+    The one reader of the card format: the registry parses the front matter,
+    the card generator rewrites parts of both, the app shows the body.
+
+    Returns
+    -------
+    tuple of str
+        ``(front matter without its '---' lines, body)``.
+
+    Raises
+    ------
+    ModelFormatError
+        The text does not start with a ``---`` line, or the front matter has
+        no closing ``---`` line.
+    """
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        raise ModelFormatError(f"{source}: a model card must start with '---' YAML front matter ending in a '---' line.")
+    return match.group(1), text[match.end() :]
+
+
 def _front_matter(text: str, source: Path) -> dict[str, Any]:
-    if not text.startswith("---"):
-        raise ModelFormatError(f"{source}: a model card must start with '---' YAML front matter.")
+    block, _ = split_card(text, source)
     try:
-        _, block, _ = text.split("---", 2)
         data = yaml.safe_load(block)
-    except (ValueError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
         raise ModelFormatError(f"{source}: cannot parse the YAML front matter ({exc}).") from exc
     if not isinstance(data, dict):
         raise ModelFormatError(f"{source}: the front matter must be a YAML mapping.")

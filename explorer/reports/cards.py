@@ -29,7 +29,7 @@ from typing import Any, Callable, Sequence
 import pandas as pd
 import yaml
 
-from explorer.engine.registry import ModelSpec, cards_dir, read_card
+from explorer.engine.registry import ModelSpec, cards_dir, read_card, split_card
 from explorer.errors import ModelFormatError
 from explorer.reports.bench.quality import (
     SAMPLE,
@@ -65,7 +65,6 @@ no canonical Hub copy; they stay in each variant's ``dataset`` and the
 variants table, out of the Hub's ``datasets`` list.
 """
 
-_FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.S)
 # The block runs to the next top-level key (its list items may start at column 0 with "-").
 _MODEL_INDEX_BLOCK = re.compile(r"^model-index:.*?(?=^[^\s#-]|\Z)", re.S | re.M)
 _DATASETS_BLOCK = re.compile(r"^datasets:.*?(?=^[^\s#-]|\Z)", re.S | re.M)
@@ -180,10 +179,7 @@ def render_card(text: str, specs: Sequence[ModelSpec], results: CardResults, *, 
     str
         The new text; equal to ``text`` when nothing changed.
     """
-    match = _FRONT_MATTER.match(text)
-    if not match:
-        raise ModelFormatError(f"{source}: a model card must start with '---' YAML front matter ending in a '---' line.")
-    front, body = match.group(1), text[match.end() :]
+    front, body = split_card(text, source)
     index = model_index(specs, results.quality)
     if index:
         front = _with_model_index(front, index)
