@@ -47,7 +47,8 @@ CSS = """
 @media (max-width: 640px) {
   .gradio-container .row { flex-wrap: wrap !important; }
   .gradio-container .column { min-width: 100% !important; }
-  #models-table table { min-width: 960px; }
+  #models-table { min-width: 960px !important; }  /* the table keeps its columns and scrolls sideways */
+  :has(> #models-table) { overflow-x: auto !important; }
 }
 #app-header h1 { margin-bottom: 0.1em; }
 #app-header p { margin-top: 0; opacity: 0.8; }

@@ -270,6 +270,7 @@ def test_screenshots_of_every_tab(page, app_url, width):
             _open(view, f"{app_url}/?tab={tab}")
             view.wait_for_timeout(1500)  # plots and galleries draw after the page is ready
             view.screenshot(path=str(ARTIFACTS / f"tab-{tab}-{width}.png"))
+            assert view.evaluate("() => document.documentElement.scrollWidth") <= width  # the page never scrolls sideways
             if tab == "upscale" and width == 1400:
                 box = view.locator("#upscale-button").bounding_box()
                 assert box is not None and box["y"] + box["height"] <= 1000  # no scrolling to find it
