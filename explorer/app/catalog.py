@@ -30,7 +30,7 @@ from explorer.app.common import (
 from explorer.engine import store
 from explorer.engine.registry import ModelSpec, cards_dir, list_models, split_card
 from explorer.errors import ExplorerError, ModelFormatError
-from explorer.reports.results import load_results, measured_by_model
+from explorer.reports.results import load_results, measured_by_model, sample_names, samples_dir
 
 __all__ = [
     "ALL",
@@ -163,16 +163,11 @@ def sample_images(spec: ModelSpec) -> list[tuple[str | np.ndarray, str]]:
     is downloaded to show a card). The package files are handed over as
     pixels: the cache is not a folder the app serves files from.
     """
-    samples = cards_dir() / "samples"
-    name = spec.short_id.replace("/", "-")
+    samples, names = samples_dir(), sample_names(spec)
     found: list[tuple[str | np.ndarray, str]] = []
-    candidates = [
-        (samples / f"chelsea-x{spec.scale}-input.png", f"input ÷{spec.scale}"),
-        (samples / f"chelsea-{name}.png", spec.short_id),
-        (samples / f"chelsea-x{spec.scale}-bicubic.png", "bicubic"),
-        (samples / f"chelsea-x{spec.scale}-reference.png", "original"),
-    ]
-    if (samples / f"chelsea-{name}.png").is_file():
+    captions = {"input": f"input ÷{spec.scale}", "model": spec.short_id, "bicubic": "bicubic", "reference": "original"}
+    candidates = [(samples / names[role], caption) for role, caption in captions.items()]
+    if (samples / names["model"]).is_file():
         found = [(str(path), caption) for path, caption in candidates if path.is_file()]
     try:
         package = store.package_dir(spec, offline=True)

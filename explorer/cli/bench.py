@@ -54,14 +54,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_quality(args: argparse.Namespace) -> int:
-    from explorer.reports.bench.quality import (
-        results_dir,
-        run_quality,
-        samples_dir,
-        select_models,
-        summarise,
-        write_quality,
-    )
+    from explorer.reports.bench.quality import run_quality, select_models, summarise, write_quality
+    from explorer.reports.results import results_dir, samples_dir
 
     models = select_models(args.models, args.scales)
     frame = run_quality(
@@ -78,8 +72,8 @@ def _run_quality(args: argparse.Namespace) -> int:
 
 def _run_speed(args: argparse.Namespace) -> int:
     from explorer.engine.registry import list_models
-    from explorer.reports.bench.quality import results_dir
     from explorer.reports.bench.speed import SpeedSettings, run_speed, write_speed
+    from explorer.reports.results import results_dir
 
     settings = SpeedSettings(size=args.size, patch_size=args.patch_size, padding=args.padding, repeats=args.repeats)
     models = list_models(args.models, task=args.task)

@@ -31,21 +31,16 @@ import yaml
 
 from explorer.engine.registry import ModelSpec, cards_dir, read_card, split_card
 from explorer.errors import ModelFormatError
-from explorer.reports.bench.quality import (
-    SAMPLE,
-    image_order,
-    sample_name,
-    shared_sample_name,
-    summarise,
-)
+from explorer.reports.bench.quality import image_order, summarise
 from explorer.reports.bench.tables import markdown_table, write_text
+from explorer.reports.results import SAMPLE, results_dir, sample_names, samples_dir
 
 __all__ = [
     "HUB_DATASETS",
     "SECTIONS",
     "CardResults",
     "hub_datasets",
-    "load_results",
+    "card_results",
     "model_index",
     "render_card",
     "update_cards",
@@ -99,7 +94,7 @@ class CardResults:
     samples: Path
 
 
-def load_results(results: Path | None = None, samples: Path | None = None) -> CardResults:
+def card_results(results: Path | None = None, samples: Path | None = None) -> CardResults:
     """Read ``quality.csv`` and ``speed.csv`` (missing files give empty tables).
 
     Parameters
@@ -109,8 +104,8 @@ def load_results(results: Path | None = None, samples: Path | None = None) -> Ca
     samples : pathlib.Path, optional
         The sample crops folder (default ``model_cards/samples``).
     """
-    results = results or cards_dir() / "results"
-    samples = samples or cards_dir() / "samples"
+    results = results or results_dir()
+    samples = samples or samples_dir()
     frames = [pd.read_csv(results / name) if (results / name).exists() else pd.DataFrame() for name in ("quality.csv", "speed.csv")]
     return CardResults(quality=frames[0], speed=frames[1], samples=samples)
 
@@ -344,8 +339,7 @@ def _speed_section(specs: Sequence[ModelSpec], results: CardResults) -> str | No
 def _samples_section(specs: Sequence[ModelSpec], results: CardResults) -> str | None:
     rows = []
     for spec in specs:
-        files = [shared_sample_name("input", spec.scale), shared_sample_name("bicubic", spec.scale), sample_name(spec),
-                 shared_sample_name("reference", spec.scale)]  # fmt: skip
+        files = list(sample_names(spec).values())
         if all((results.samples / name).is_file() for name in files):
             cells = [_image_cell(name, alt) for name, alt in zip(files, ("input", "bicubic", spec.short_id, "reference"))]
             rows.append({"variant": f"`{spec.short_id}`", "input (low resolution)": cells[0], "bicubic": cells[1],
@@ -388,7 +382,7 @@ def update_cards(
     directory : pathlib.Path, optional
         The cards folder (default: the registry's).
     results : CardResults, optional
-        Default: :func:`load_results` beside the cards (``results/``, ``samples/``).
+        Default: :func:`card_results` beside the cards (``results/``, ``samples/``).
     check : bool, default False
         Write nothing; only report which cards are out of date.
 
@@ -398,7 +392,7 @@ def update_cards(
         The cards that changed (or, with ``check``, would change).
     """
     directory = directory or cards_dir()
-    results = results or load_results(directory / "results", directory / "samples")
+    results = results or card_results(directory / "results", directory / "samples")
     changed = []
     for card in sorted(directory.glob("*.md")):
         text = card.read_text(encoding="utf-8")

@@ -1,4 +1,7 @@
-"""The committed benchmark results (``model_cards/results/*.csv``), read generically.
+"""The committed benchmark results (``model_cards/results/*.csv``) and sample crops (``model_cards/samples``).
+
+The one place that knows where results and samples live and what the sample
+files are called; the benchmarks write there, the cards and the app read there.
 
 The benchmark runner decides the files and their columns; the app reads
 whatever CSV files are there with pandas, and looks for the columns it knows
@@ -14,14 +17,72 @@ from pathlib import Path
 
 import pandas as pd
 
-from explorer.engine.registry import cards_dir, list_models
+from explorer.engine.registry import ModelSpec, cards_dir, list_models
 
-__all__ = ["ResultTable", "load_results", "measured_by_model", "results_dir"]
+__all__ = [
+    "SAMPLE",
+    "ResultTable",
+    "Sample",
+    "load_results",
+    "measured_by_model",
+    "results_dir",
+    "sample_name",
+    "sample_names",
+    "samples_dir",
+    "shared_sample_name",
+]
 
 
 def results_dir() -> Path:
-    """``model_cards/results`` (follows ``$UPSCALER_EXPLORER_CARDS``)."""
+    """Where result tables are written and read: ``model_cards/results`` (follows ``$UPSCALER_EXPLORER_CARDS``)."""
     return cards_dir() / "results"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The before/after crop saved for the model cards.
+
+    A ``side``×``side`` region at ``(top, left)`` of one evaluation image's
+    central crop; 72 and offsets that are multiples of 24 divide by every
+    scale (2, 3, 4, 8), so the low-resolution crop is exact.
+    """
+
+    image: str = "chelsea"
+    top: int = 48
+    left: int = 24
+    side: int = 72
+
+
+SAMPLE = Sample()
+"""The region shown in the model cards: Chelsea's left eye."""
+
+
+def samples_dir() -> Path:
+    """Where sample crops are written by default: ``model_cards/samples``."""
+    return cards_dir() / "samples"
+
+
+def sample_name(spec: ModelSpec) -> str:
+    """File name of a model's sample crop: ``chelsea-esrgan-slim-4x.png``."""
+    return f"{SAMPLE.image}-{spec.short_id.replace('/', '-')}.png"
+
+
+def shared_sample_name(what: str, scale: int) -> str:
+    """File name of a sample crop shared by a scale's models: ``chelsea-x4-bicubic.png``.
+
+    ``what`` is ``"input"`` (the low-resolution crop), ``"reference"`` or a baseline's name.
+    """
+    return f"{SAMPLE.image}-x{scale}-{what}.png"
+
+
+def sample_names(spec: ModelSpec) -> dict[str, str]:
+    """The sample crops shown for ``spec``, by role: ``input``, ``bicubic``, ``model``, ``reference`` (in that order)."""
+    return {
+        "input": shared_sample_name("input", spec.scale),
+        "bicubic": shared_sample_name("bicubic", spec.scale),
+        "model": sample_name(spec),
+        "reference": shared_sample_name("reference", spec.scale),
+    }
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from explorer.quality.evaluate import evaluate
 from explorer.reports.bench import (
     EVAL_IMAGES,
     QUALITY_COLUMNS,
-    SAMPLE,
     SPEED_COLUMNS,
     SpeedSettings,
     central_crop,
@@ -33,8 +32,8 @@ from explorer.reports.bench import (
     write_speed,
 )
 from explorer.reports.bench.peak import paper_gflop_s, peak_memory_mib
-from explorer.reports.bench.quality import sample_name, shared_sample_name
 from explorer.reports.bench.tables import markdown_table
+from explorer.reports.results import SAMPLE, sample_name, shared_sample_name
 
 
 def test_evaluation_images_are_central_crops_of_colour_photographs():

@@ -16,8 +16,8 @@ from explorer.engine.registry import cards_dir, read_card
 from explorer.reports.cards import (
     HUB_DATASETS,
     SECTIONS,
+    card_results,
     hub_datasets,
-    load_results,
     model_index,
     render_card,
     update_cards,
@@ -156,7 +156,7 @@ def card_copy(tmp_path) -> Path:
 
 
 def test_render_keeps_prose_and_the_registry_data_and_is_idempotent(card_copy):
-    results = load_results(RESULTS, cards_dir() / "samples")
+    results = card_results(RESULTS, cards_dir() / "samples")
     text = card_copy.read_text(encoding="utf-8")
     specs = read_card(card_copy)
     new = render_card(text, specs, results)
@@ -175,7 +175,7 @@ def test_render_keeps_prose_and_the_registry_data_and_is_idempotent(card_copy):
 
 
 def test_a_card_without_results_gets_no_measurements(card_copy):
-    empty = load_results(card_copy.parent / "results", card_copy.parent / "samples")
+    empty = card_results(card_copy.parent / "results", card_copy.parent / "samples")
     text = card_copy.read_text(encoding="utf-8")
     new = render_card(text, read_card(card_copy), empty)
     card_copy.write_text(new, encoding="utf-8")

@@ -15,7 +15,6 @@ upscaling task, and since it repeats pixels its scores must equal the
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -23,25 +22,20 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from explorer.engine.registry import ModelSpec, cards_dir, list_models
+from explorer.engine.registry import ModelSpec, list_models
 from explorer.engine.upscaler import Upscaler
 from explorer.errors import ExplorerError
 from explorer.quality.evaluate import baseline_rows, reference_pair, score_row
 from explorer.reports.bench.dataset import DEFAULT_SIZE, EVAL_IMAGES, load_eval_image
 from explorer.reports.bench.tables import markdown_table, merge_results, write_text
+from explorer.reports.results import SAMPLE, results_dir, sample_name, shared_sample_name
 
 __all__ = [
     "QUALITY_COLUMNS",
-    "SAMPLE",
-    "Sample",
     "image_order",
     "quality_markdown",
-    "results_dir",
     "run_quality",
-    "sample_name",
-    "samples_dir",
     "select_models",
-    "shared_sample_name",
     "summarise",
     "write_quality",
 ]
@@ -51,48 +45,6 @@ QUALITY_COLUMNS = ("scale", "image", "crop", "method", "kind", "psnr_y", "ssim_y
 
 _KEYS = ("scale", "image", "method")
 _DECIMALS = {"psnr_y": 4, "psnr_rgb": 4, "ssim_y": 6, "ssim_rgb": 6, "seconds": 4}
-
-
-@dataclass(frozen=True)
-class Sample:
-    """The before/after crop saved for the model cards.
-
-    A ``side``×``side`` region at ``(top, left)`` of one evaluation image's
-    central crop; 72 and offsets that are multiples of 24 divide by every
-    scale (2, 3, 4, 8), so the low-resolution crop is exact.
-    """
-
-    image: str = "chelsea"
-    top: int = 48
-    left: int = 24
-    side: int = 72
-
-
-SAMPLE = Sample()
-"""The region shown in the model cards: Chelsea's left eye."""
-
-
-def results_dir() -> Path:
-    """Where result tables are written by default: ``model_cards/results``."""
-    return cards_dir() / "results"
-
-
-def samples_dir() -> Path:
-    """Where sample crops are written by default: ``model_cards/samples``."""
-    return cards_dir() / "samples"
-
-
-def sample_name(spec: ModelSpec) -> str:
-    """File name of a model's sample crop: ``chelsea-esrgan-slim-4x.png``."""
-    return f"{SAMPLE.image}-{spec.short_id.replace('/', '-')}.png"
-
-
-def shared_sample_name(what: str, scale: int) -> str:
-    """File name of a sample crop shared by a scale's models: ``chelsea-x4-bicubic.png``.
-
-    ``what`` is ``"input"`` (the low-resolution crop), ``"reference"`` or a baseline's name.
-    """
-    return f"{SAMPLE.image}-x{scale}-{what}.png"
 
 
 def select_models(pattern: str | None = None, scales: Iterable[int] | None = None) -> list[ModelSpec]:

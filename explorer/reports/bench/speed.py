@@ -44,8 +44,8 @@ from explorer.engine.registry import ModelSpec, get_spec
 from explorer.errors import ExplorerError
 from explorer.reports.bench.dataset import DEFAULT_SIZE, load_eval_image
 from explorer.reports.bench.peak import conv_peak_gflop_s, paper_gflop_s, peak_memory_mib
-from explorer.reports.bench.quality import results_dir
 from explorer.reports.bench.tables import markdown_table, merge_results, write_text
+from explorer.reports.results import results_dir
 
 __all__ = ["SPEED_COLUMNS", "SpeedSettings", "machine_description", "measure_speed", "run_speed", "speed_markdown", "write_speed"]
 
