@@ -17,6 +17,7 @@ __all__ = [
     "UnsupportedLayerError",
     "ImageError",
     "PatchSettingsError",
+    "WorkLimitError",
     "SettingsError",
     "MetricsInputError",
     "EvaluationError",
@@ -81,3 +82,7 @@ class EvaluationError(ExplorerError, ValueError):
 
 class SnippetError(ExplorerError, ValueError):
     """No snippet can be made for this model, target or settings."""
+
+
+class WorkLimitError(ExplorerError, ValueError):
+    """A request asks for more work than the limits allow (patches, output size, time)."""

@@ -20,6 +20,9 @@ Variable                                   Meaning (default)
 ``UPSCALER_EXPLORER_MODEL_CACHE``          loaded models a process keeps (4)
 ``UPSCALER_EXPLORER_APP_MAX_PIXELS``       the app's largest input (2048×2048)
 ``UPSCALER_EXPLORER_APP_MAX_OUTPUT_PIXELS`` the app's largest output (8192×8192)
+``UPSCALER_EXPLORER_APP_MIN_PATCH_SIZE``   the app's smallest patch side (16)
+``UPSCALER_EXPLORER_APP_MAX_PATCHES``      the app's most patches per request (4096)
+``UPSCALER_EXPLORER_APP_MAX_SECONDS``      the app's longest run, stopped between patches (600)
 ``UPSCALER_EXPLORER_APP_CONCURRENCY``      model runs at once in the app (2)
 ``UPSCALER_EXPLORER_APP_MAX_QUEUE``        requests waiting in the app's queue (32)
 =========================================  ==========================================================
@@ -47,6 +50,9 @@ __all__ = [
     "SOURCES",
     "app_concurrency",
     "app_max_output_pixels",
+    "app_max_patches",
+    "app_max_seconds",
+    "app_min_patch_size",
     "app_max_pixels",
     "app_max_queue",
     "auto_tile_pixels",
@@ -189,6 +195,21 @@ def app_max_pixels() -> int:
 def app_max_output_pixels() -> int:
     """The app's largest output in pixels: ``$UPSCALER_EXPLORER_APP_MAX_OUTPUT_PIXELS``, default 8192×8192."""
     return _positive_int("APP_MAX_OUTPUT_PIXELS", 8192 * 8192)
+
+
+def app_min_patch_size() -> int:
+    """The app's smallest patch side in pixels: ``$UPSCALER_EXPLORER_APP_MIN_PATCH_SIZE``, default 16."""
+    return _positive_int("APP_MIN_PATCH_SIZE", 16)
+
+
+def app_max_patches() -> int:
+    """The most patches (model calls) one app request may make: ``$UPSCALER_EXPLORER_APP_MAX_PATCHES``, default 4096."""
+    return _positive_int("APP_MAX_PATCHES", 4096)
+
+
+def app_max_seconds() -> int:
+    """The longest one app run may take before it is stopped: ``$UPSCALER_EXPLORER_APP_MAX_SECONDS``, default 600."""
+    return _positive_int("APP_MAX_SECONDS", 600)
 
 
 def app_concurrency() -> int:

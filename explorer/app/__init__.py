@@ -19,10 +19,12 @@ from typing import Any
 
 import gradio as gr
 from PIL import Image
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
 
 from explorer.app.api import register_api
 from explorer.app.benchmarks import build_benchmarks_tab
-from explorer.app.catalog import build_catalog_tab, use_in_upscale
+from explorer.app.catalog import CARDS_ROUTE, build_catalog_tab, use_in_upscale
 from explorer.app.codegen import build_code_tab
 from explorer.app.compare import build_compare_tab
 from explorer.app.config import AppConfig
@@ -152,6 +154,17 @@ def preload_default_model() -> None:
         log.warning("Could not preload %s: %s", DEFAULT_MODEL, error)
 
 
+def _log_to_stderr() -> None:
+    """Show the app's log (one line per refused request, downloads, preloading) on stderr, unless logging is set up."""
+    logger = logging.getLogger("explorer")
+    if logger.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
 def launch_app(
     demo: gr.Blocks,
     *,
@@ -189,6 +202,7 @@ def launch_app(
     from explorer.engine import store
     from explorer.engine.registry import cards_dir
 
+    _log_to_stderr()
     store.clean_stale_staging(store.cache_dir())  # what a killed server left mid-download (and its npm child)
     if preload:
         threading.Thread(target=preload_default_model, name="preload-default-model", daemon=True).start()
@@ -201,7 +215,8 @@ def launch_app(
         theme=THEME,
         css=CSS,
         allowed_paths=[str(cards_dir())],
+        app_kwargs={"routes": [Mount(CARDS_ROUTE, app=StaticFiles(directory=cards_dir()), name="model-cards")]},
         max_file_size="50mb",
-        show_error=True,
+        show_error=False,  # an unexpected fault's text (paths, internals) stays in the server log
         footer_links=["api", "gradio"],
     )

@@ -28,6 +28,7 @@ import numpy as np
 from explorer.app.codegen import snippet, targets
 from explorer.app.common import (
     DEFAULT_CHOICE,
+    check_work,
     load_upscaler,
     resolve_model,
     tiling_settings,
@@ -72,10 +73,12 @@ def api_upscale(
     """
     spec = resolve_model(model or DEFAULT_CHOICE)
     patch, pad = tiling_settings(patch_size, padding)
-    loaded = read_image(image, config or AppConfig(), scale=spec.scale)
+    config = config or AppConfig()
+    loaded = read_image(image, config, scale=spec.scale)
+    check_work(config.work_limits, spec, *loaded.rgb.shape[:2], patch, pad)
     upscaler = load_upscaler(spec).upscaler
     with user_errors():
-        result = upscaler.run(as_model_input(loaded), patch_size=patch, padding=pad)
+        result = upscaler.run(as_model_input(loaded), patch_size=patch, padding=pad, limits=config.work_limits)
     report = result.report
     return str(save_result_png(np.asarray(result.image), "upscaled")), report.as_dict()
 
@@ -87,7 +90,7 @@ def api_evaluate(
     padding: float | None = 0,
     *,
     config: AppConfig | None = None,
-) -> tuple[list[dict[str, Any]], np.ndarray]:
+) -> tuple[list[dict[str, Any]], str]:
     """Score a model against a high-resolution image (the ``/evaluate`` endpoint).
 
     The image is shrunk by the model's scale (antialiased bicubic), upscaled
@@ -99,16 +102,20 @@ def api_evaluate(
     tuple
         The table as a list of rows (``method``, ``kind``, ``psnr_y``,
         ``ssim_y``, ``psnr_rgb``, ``ssim_rgb``, ``seconds``), model first, and
-        the model's output.
+        the model's output (a PNG file of this request's own: identical
+        requests never share a file that is being written).
     """
     spec = resolve_model(model or DEFAULT_CHOICE)
     patch, pad = tiling_settings(patch_size, padding)
-    loaded = read_image(image, config or AppConfig())
+    config = config or AppConfig()
+    loaded = read_image(image, config)
+    height, width = loaded.rgb.shape[:2]
+    check_work(config.work_limits, spec, height // spec.scale, width // spec.scale, patch, pad)  # the shrunk copy runs
     upscaler = load_upscaler(spec).upscaler
     with user_errors():
-        result = evaluate(upscaler, loaded.rgb, patch_size=patch, padding=pad)
+        result = evaluate(upscaler, loaded.rgb, patch_size=patch, padding=pad, limits=config.work_limits)
     rows = result.table.to_dict(orient="records")
-    return rows, result.outputs[result.model]
+    return rows, str(save_result_png(result.outputs[result.model], "output"))
 
 
 def api_models() -> list[dict[str, Any]]:

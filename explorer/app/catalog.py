@@ -34,6 +34,7 @@ from explorer.reports.results import load_results, measured_by_model, sample_nam
 
 __all__ = [
     "ALL",
+    "CARDS_ROUTE",
     "CardView",
     "CatalogTab",
     "build_catalog_tab",
@@ -122,6 +123,9 @@ def row_model(event: gr.SelectData) -> str:
     return str(row[0]) if row else DEFAULT_CHOICE
 
 
+CARDS_ROUTE = "/model-cards"
+"""Where the app serves the model cards folder (its pictures and result tables)."""
+
 _LINK = re.compile(r"(\]\()([^)\s]+)(\))")  # the target of a Markdown link or image
 _HTML_SRC = re.compile(r'(<img\b[^>]*\bsrc=")([^"]+)(")')
 
@@ -130,8 +134,9 @@ def render_card(spec: ModelSpec) -> str:
     """A model card's Markdown for the page: front matter dropped, relative links pointed at the app.
 
     Images and files the card links relatively (``samples/x.png``,
-    ``results/quality.csv``) are served from the cards folder through the
-    app's file route (the app allows that folder); links elsewhere are kept.
+    ``results/quality.csv``) are served from the cards folder at
+    :data:`CARDS_ROUTE` (so no server path appears in the page); links
+    elsewhere are kept.
     """
     if spec.card is None or not spec.card.is_file():
         return "*This model has no card.*"
@@ -149,7 +154,7 @@ def render_card(spec: ModelSpec) -> str:
         path = (folder / target).resolve()
         if not path.is_file() or cards_dir().resolve() not in path.parents:
             return match.group(0)
-        return f"{match.group(1)}/gradio_api/file={path}{match.group(3)}"
+        return f"{match.group(1)}{CARDS_ROUTE}/{path.relative_to(cards_dir().resolve()).as_posix()}{match.group(3)}"
 
     return _HTML_SRC.sub(local, _LINK.sub(local, body)).strip()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from explorer.app.common import DEFAULT_CHOICE, page_message, resolve_model, tiling_settings
+from explorer.app.common import DEFAULT_CHOICE, page_message, refuse, resolve_model, tiling_settings
 from explorer.codegen.snippets import TARGETS, generate, language
 from explorer.errors import ExplorerError
 
@@ -60,11 +60,11 @@ def snippet(model: str, target: str, patch_size: float | None = 0, padding: floa
     spec = resolve_model(model)
     patch, pad = tiling_settings(patch_size, padding)
     if target not in targets():
-        raise gr.Error(f"Unknown target {target!r}; choose one of {', '.join(targets())}.")
+        raise refuse(f"Unknown target {target!r}; choose one of {', '.join(targets())}.")
     try:
         return generate(spec, target, patch_size=patch, padding=pad)
     except ExplorerError as error:
-        raise gr.Error(page_message(error), print_exception=False) from None
+        raise refuse(page_message(error), cause=error) from None
 
 
 def snippets_for(

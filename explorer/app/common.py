@@ -19,6 +19,7 @@ import gradio as gr
 
 from explorer.app.progress import ProgressFn, Ticker
 from explorer.engine import store
+from explorer.engine.limits import WorkLimits
 from explorer.engine.memory import is_out_of_memory
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec, list_models
 from explorer.engine.tiling import auto_tile_for, parse_patch_settings, patch_notes
@@ -30,6 +31,7 @@ __all__ = [
     "LoadedUpscaler",
     "ProgressFn",
     "architecture_name",
+    "check_work",
     "format_bytes",
     "format_seconds",
     "load_upscaler",
@@ -37,6 +39,7 @@ __all__ = [
     "model_label",
     "model_summary",
     "page_message",
+    "refuse",
     "resolve_model",
     "settings_notes",
     "tiling_settings",
@@ -72,11 +75,11 @@ def model_choices() -> list[tuple[str, str]]:
 def resolve_model(name: str | None) -> ModelSpec:
     """The spec for an id or alias from the page; an unknown name is a :class:`gradio.Error`."""
     if not name:
-        raise gr.Error("Choose a model first.")
+        raise refuse("Choose a model first.")
     try:
         return get_spec(name)
     except ExplorerError as error:
-        raise gr.Error(page_message(error), print_exception=False) from None
+        raise refuse(page_message(error), cause=error) from None
 
 
 def tiling_settings(patch_size: object, padding: object) -> tuple[int | None, int | None]:
@@ -96,10 +99,24 @@ def tiling_settings(patch_size: object, padding: object) -> tuple[int | None, in
     try:
         patch, pad = parse_patch_settings(patch_size, padding, zero_is_whole=True)
     except ExplorerError as error:
-        raise gr.Error(page_message(error), print_exception=False) from None
+        raise refuse(page_message(error), cause=error) from None
     if patch is None:
         return None, None
     return patch, pad or 0
+
+
+def refuse(message: str, *, cause: BaseException | None = None) -> gr.Error:
+    """The error for a request the app will not or cannot serve: shown in the page, one line in the server log.
+
+    No traceback is printed (these are the user's mistakes or known limits,
+    not faults). The log line has the whole ``cause`` when there is one (its
+    advice is for whoever runs the server); downloads and unreadable model
+    files, which the server's operator may need to fix, are warnings.
+    """
+    level = logging.WARNING if isinstance(cause, (ModelFetchError, ModelFormatError, MemoryError)) else logging.INFO
+    detail = f"{type(cause).__name__}: {cause}" if cause is not None else message
+    log.log(level, "Refused a request: %s", " | ".join(detail.splitlines()))
+    return gr.Error(message, print_exception=False)
 
 
 def page_message(error: ExplorerError) -> str:
@@ -111,14 +128,10 @@ def page_message(error: ExplorerError) -> str:
     """
     text = str(error)
     if isinstance(error, ModelFetchError):
-        log.warning("Model download failed: %s", text)
         return "This model could not be downloaded to the server right now. Try again in a minute, or pick another model."
     if isinstance(error, ModelFormatError):
-        log.warning("Model files could not be read: %s", text)
         return "This model's files could not be read on the server. Pick another model."
     kept = [sentence for sentence in _SENTENCE.split(text) if not _OPERATOR.search(sentence)]
-    if len(kept) < len(_SENTENCE.split(text)):
-        log.info("Shown to the page without operator advice: %s", text)
     if isinstance(error, ModelNotFoundError):
         kept.append("Pick one from the Model list.")
     return " ".join(kept).replace("`", "").strip()
@@ -179,6 +192,15 @@ def load_upscaler(spec: ModelSpec, progress: ProgressFn | None = None) -> Loaded
     return LoadedUpscaler(upscaler, fresh=seconds >= upscaler.load_seconds, seconds=seconds)
 
 
+def check_work(limits: WorkLimits, spec: ModelSpec, height: int, width: int, patch: int | None, pad: int | None) -> None:
+    """Refuse a run over the app's work limits (patches, output, patch size) before its model is even loaded.
+
+    The same ``limits`` go to :meth:`Upscaler.run`, which also stops the run at their time limit.
+    """
+    with user_errors():
+        limits.check(spec, height, width, patch, pad)
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Show expected failures in the page instead of raising them.
@@ -190,12 +212,13 @@ def user_errors() -> Iterator[None]:
     except gr.Error:
         raise
     except ExplorerError as error:
-        raise gr.Error(page_message(error), print_exception=False) from None
+        raise refuse(page_message(error), cause=error) from None
     except Exception as error:
         if is_out_of_memory(error):
-            raise gr.Error(
+            raise refuse(
                 "The server ran out of memory for this run. Use a patch size (e.g. 128 with padding 8), "
-                "a smaller image, or a smaller model."
+                "a smaller image, or a smaller model.",
+                cause=error,
             ) from None
         raise
 

@@ -21,9 +21,11 @@ import pandas as pd
 
 from explorer.app.common import (
     ProgressFn,
+    check_work,
     format_seconds,
     load_upscaler,
     model_choices,
+    refuse,
     resolve_model,
     tiling_settings,
     user_errors,
@@ -31,7 +33,8 @@ from explorer.app.common import (
 from explorer.app.config import AppConfig
 from explorer.app.crops import CompareRun, after_compare, build_crop_view, make_run, psnr_note
 from explorer.app.examples import BUNDLED_EXAMPLE
-from explorer.app.pictures import as_model_input, display_copy, read_image, rgb_view
+from explorer.app.pictures import as_model_input, display_copy, read_image, rgb_view, save_result_png
+from explorer.engine.limits import WorkLimits
 from explorer.engine.registry import ModelSpec
 from explorer.quality.evaluate import reference_pair, score_row, upscale_baseline
 
@@ -47,7 +50,7 @@ COMPARE_COLUMNS = ("model", "scale", "PSNR-Y", "SSIM-Y", "seconds", "first run",
 class CompareOutputs(NamedTuple):
     """What :func:`compare` returns, in the order of the page's outputs."""
 
-    gallery: list[tuple[np.ndarray, str]]
+    gallery: list[tuple[str, str]]
     table: pd.DataFrame
     points: pd.DataFrame
     summary: str
@@ -65,10 +68,10 @@ class _Run:
 
 def _specs(models: list[str] | None, limit: int) -> list[ModelSpec]:
     if not models:
-        raise gr.Error("Choose at least one model to compare.")
+        raise refuse("Choose at least one model to compare.")
     specs = list(dict.fromkeys(resolve_model(name) for name in models))
     if len(specs) > limit:
-        raise gr.Error(f"Compare up to {limit} models at once (you chose {len(specs)}).")
+        raise refuse(f"Compare up to {limit} models at once (you chose {len(specs)}).")
     return specs
 
 
@@ -109,15 +112,18 @@ def compare(
     biggest = 1 if reference else max(spec.scale for spec in specs)
     loaded = read_image(image, config, scale=biggest)
     pairs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    runs = []
-    for number, spec in enumerate(specs, 1):
-        label = f"{spec.short_id} ({number}/{len(specs)})"
+    planned, runs = [], []
+    for spec in specs:  # every model's work is checked before the first one loads
         scoring = reference and spec.scale > 1
         if scoring and spec.scale not in pairs:
             with user_errors():
                 pairs[spec.scale] = reference_pair(loaded.rgb, spec.scale)
         model_input = pairs[spec.scale][1] if scoring else as_model_input(loaded)
-        runs.append(_run(spec, model_input, patch, pad, pairs.get(spec.scale) if scoring else None, progress, label))
+        check_work(config.work_limits, spec, *model_input.shape[:2], patch, pad)
+        planned.append((spec, model_input, pairs.get(spec.scale) if scoring else None))
+    for number, (spec, model_input, pair) in enumerate(planned, 1):
+        label = f"{spec.short_id} ({number}/{len(specs)})"
+        runs.append(_run(spec, model_input, patch, pad, pair, progress, label, config.work_limits))
     return _outputs(runs, pairs, loaded.rgb if reference else None, _crop_run(runs, pairs, loaded.rgb, reference))
 
 
@@ -146,6 +152,7 @@ def _run(
     pair: tuple[np.ndarray, np.ndarray] | None,
     progress: ProgressFn | None,
     label: str,
+    limits: WorkLimits,
 ) -> _Run:
     def report(done: int, total: int) -> None:
         if progress is not None:
@@ -153,10 +160,10 @@ def _run(
 
     upscaler = load_upscaler(spec, progress).upscaler
     with user_errors():
-        result = upscaler.run(model_input, patch_size=patch, padding=pad, progress=report)
+        result = upscaler.run(model_input, patch_size=patch, padding=pad, progress=report, limits=limits)
         first = result.report.total_seconds
         if result.report.traced:  # time a second, steady call: tracing is paid once per size
-            result = upscaler.run(model_input, patch_size=patch, padding=pad, progress=report)
+            result = upscaler.run(model_input, patch_size=patch, padding=pad, progress=report, limits=limits)
     output = np.asarray(result.image)
     rgb = rgb_view(output)
     scores = {}
@@ -166,12 +173,17 @@ def _run(
     return _Run(spec, rgb, result.report.total_seconds, first, scores)
 
 
+def _served(image: np.ndarray, name: str) -> str:
+    """A display copy as a PNG file of this request's own (identical requests never share a file being written)."""
+    return str(save_result_png(display_copy(image), name.replace("/", "-")))
+
+
 def _outputs(
     runs: list[_Run], pairs: dict[int, tuple[np.ndarray, np.ndarray]], original: np.ndarray | None, crops: CompareRun
 ) -> CompareOutputs:
     rows, points, gallery = [], [], []
     if original is not None:
-        gallery.append((display_copy(original), "original"))
+        gallery.append((_served(original, "original"), "original"))
     for run in runs:
         psnr, ssim = run.scores.get("psnr_y", np.nan), run.scores.get("ssim_y", np.nan)
         rows.append(
@@ -188,7 +200,7 @@ def _outputs(
         )
         score = f" · {psnr:.2f} dB" if run.scores else ""
         caption = f"{run.spec.short_id}{score} · {format_seconds(run.seconds)}"
-        gallery.append((display_copy(run.output), caption))
+        gallery.append((_served(run.output, run.spec.short_id), caption))
         if run.scores:
             points.append({"method": run.spec.short_id, "seconds": run.seconds, "PSNR-Y": psnr, "SSIM-Y": ssim})
     for scale, (reference, low) in sorted(pairs.items()):
@@ -198,7 +210,7 @@ def _outputs(
         rows.append(
             {"model": name, "scale": scale, "PSNR-Y": round(scores["psnr_y"], 2), "SSIM-Y": round(scores["ssim_y"], 4)}
         )
-        gallery.append((display_copy(bicubic), f"{name} · {scores['psnr_y']:.2f} dB"))
+        gallery.append((_served(bicubic, name), f"{name} · {scores['psnr_y']:.2f} dB"))
         points.append({"method": name, "seconds": 0.0, "PSNR-Y": scores["psnr_y"], "SSIM-Y": scores["ssim_y"]})
     table = pd.DataFrame(rows, columns=list(COMPARE_COLUMNS))
     points_table = pd.DataFrame(points, columns=["method", "seconds", "PSNR-Y", "SSIM-Y"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from explorer import settings
+from explorer.engine.limits import WorkLimits
 from explorer.errors import ExplorerError
 
 __all__ = ["AppConfig"]
@@ -38,6 +39,16 @@ class AppConfig:
     max_queue : int
         Requests that may wait in the queue before new ones are turned away;
         default 32, ``$UPSCALER_EXPLORER_APP_MAX_QUEUE``.
+    min_patch_size : int
+        Smallest patch side a request may ask for; default 16 px,
+        ``$UPSCALER_EXPLORER_APP_MIN_PATCH_SIZE``.
+    max_patches : int
+        Most patches (model calls) in one request; default 4096,
+        ``$UPSCALER_EXPLORER_APP_MAX_PATCHES``.
+    max_seconds : int
+        Longest one model run may take; it is stopped between patches after
+        that, and its slot serves the next request. Default 600,
+        ``$UPSCALER_EXPLORER_APP_MAX_SECONDS``.
     max_compare : int
         Models one Compare run may use; default 6.
     """
@@ -46,10 +57,21 @@ class AppConfig:
     max_output_pixels: int = field(default_factory=settings.app_max_output_pixels)
     concurrency: int = field(default_factory=settings.app_concurrency)
     max_queue: int = field(default_factory=settings.app_max_queue)
+    min_patch_size: int = field(default_factory=settings.app_min_patch_size)
+    max_patches: int = field(default_factory=settings.app_max_patches)
+    max_seconds: int = field(default_factory=settings.app_max_seconds)
     max_compare: int = 6
 
     def __post_init__(self) -> None:
-        for name in ("max_pixels", "max_output_pixels", "concurrency", "max_queue", "max_compare"):
+        for name in (
+            "max_pixels", "max_output_pixels", "concurrency", "max_queue", "min_patch_size", "max_patches", "max_seconds",
+            "max_compare",
+        ):  # fmt: skip
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ExplorerError(f"AppConfig.{name} must be a whole number >= 1, got {value!r}.")
+
+    @property
+    def work_limits(self) -> WorkLimits:
+        """The bounds every model run of the app gets (patches, output, time)."""
+        return WorkLimits(self.min_patch_size, self.max_patches, self.max_output_pixels, self.max_seconds)

@@ -20,7 +20,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from explorer.app.common import page_message
+from explorer.app.common import page_message, refuse
 from explorer.app.config import AppConfig
 from explorer.app.fastpng import encode_png
 from explorer.display import DISPLAY_MAX_SIDE
@@ -81,7 +81,7 @@ UPLOAD_HINT = "Upload a PNG, JPEG or WebP image."
 
 
 def _error(message: str) -> gr.Error:
-    return gr.Error(message, print_exception=False)
+    return refuse(message)
 
 
 def _header_size(data: bytes, config: AppConfig) -> tuple[int, int]:

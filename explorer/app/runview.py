@@ -17,7 +17,7 @@ import pandas as pd
 from PIL import Image
 
 from explorer.app.common import format_seconds, load_upscaler, resolve_model, user_errors
-from explorer.app.pictures import display_copy
+from explorer.app.pictures import display_copy, save_result_png
 from explorer.app.progress import ProgressFn
 from explorer.display import DISPLAY_MAX_SIDE
 from explorer.engine.tiling import TilePlan
@@ -65,7 +65,7 @@ class LastRun:
 class SeamsOutputs(NamedTuple):
     """What :func:`seams_heatmap` returns."""
 
-    heatmap: np.ndarray | None
+    heatmap: str | None
     note: str
 
 
@@ -131,8 +131,8 @@ def patch_times(report: UpscaleReport) -> pd.DataFrame:
     )
 
 
-def plan_view(input_rgb: np.ndarray, report: UpscaleReport) -> tuple[np.ndarray | None, str]:
-    """The patch grid drawn over the input, and a note; None and a hint for a whole-image run."""
+def plan_view(input_rgb: np.ndarray, report: UpscaleReport) -> tuple[str | None, str]:
+    """The patch grid drawn over the input (a PNG file of this request's own), and a note; None and a hint for a whole-image run."""
     if report.plan is None:
         return None, "**Whole image**: one model call, so no patches and no seams. Set a patch size to see the grid."
     plan = report.plan
@@ -147,7 +147,7 @@ def plan_view(input_rgb: np.ndarray, report: UpscaleReport) -> tuple[np.ndarray 
         "patch reads as context and throws away. The heat map below shows where the tiled output differs from a "
         "whole-image run."
     )
-    return picture, note
+    return str(save_result_png(picture, "patch-grid")), note
 
 
 def heat_legend_html(cap: int = seams.DIFFERENCE_CAP) -> str:
@@ -207,4 +207,4 @@ def seams_heatmap(last_run: LastRun | None, progress: ProgressFn | None = gr.Pro
             f"{stats.changed_fraction:.1%} of pixels differ; PSNR {stats.psnr:.1f} dB. Black is equal; brighter is "
             "further apart (see the colour bar). More padding moves the seams toward black."
         )
-    return SeamsOutputs(heat, note)
+    return SeamsOutputs(str(save_result_png(heat, "seams-heatmap")), note)

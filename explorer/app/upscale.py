@@ -28,6 +28,7 @@ from explorer.app.advise import build_advise
 from explorer.app.browser_run import build_browser_run
 from explorer.app.common import (
     DEFAULT_CHOICE,
+    check_work,
     load_upscaler,
     model_choices,
     model_summary,
@@ -127,7 +128,7 @@ class UpscaleOutputs(NamedTuple):
     summary: str
     timings: str
     patch_times: pd.DataFrame
-    plan_view: np.ndarray | None
+    plan_view: str | None
     seams_note: str
     quality: str
     scores: pd.DataFrame
@@ -189,14 +190,16 @@ def upscale(
     if scoring:
         with user_errors():
             reference_rgb, model_input = reference_pair(loaded.rgb, spec.scale)
-    model_handle = load_upscaler(spec, progress)
+    config = config or AppConfig()
     height, width = model_input.shape[:2]
+    check_work(config.work_limits, spec, height, width, patch, pad)  # before the model is loaded: refusals are quick
+    model_handle = load_upscaler(spec, progress)
     input_rgb = rgb_view(model_input)
     with ThreadPoolExecutor(max_workers=1) as encoder, Ticker(progress) as ticker, user_errors():
         before = encoder.submit(_before_picture, input_rgb, reference_rgb, spec.scale)  # encoded while the model runs
         ticker.step(f"Running {spec.short_id} on {width}×{height} px (a new size is prepared first: this can take a while)")
         result = model_handle.upscaler.run(
-            model_input, patch_size=patch, padding=pad,
+            model_input, patch_size=patch, padding=pad, limits=config.work_limits,
             progress=lambda done, total: ticker.count(done, total, f"Upscaling with {spec.short_id}"),
         )  # fmt: skip
     report = result.report

@@ -31,7 +31,7 @@ from explorer.engine.registry import ModelSpec
 from explorer.engine.tiling import round_up_to_multiple
 from explorer.errors import ModelFormatError
 
-__all__ = ["LoadedModel", "ModelRunner", "clear_model_cache", "get_loaded_model"]
+__all__ = ["LoadedModel", "ModelRunner", "clear_model_cache", "get_loaded_model", "padded_size"]
 
 _TRACES_PER_MODEL = 8
 
@@ -85,6 +85,16 @@ class LoadedModel:
 
 
 @dataclass(frozen=True)
+def padded_size(spec: ModelSpec, height: int, width: int, patch_size: int | None) -> tuple[int, int]:
+    """The ``(height, width)`` a ``height``×``width`` image is zero-padded to for ``spec`` (see :meth:`ModelRunner.pad`)."""
+    factor = spec.divisibility_factor
+    if not factor:
+        return height, width
+    if patch_size is None:
+        return round_up_to_multiple(height, factor), round_up_to_multiple(width, factor)
+    return max(height, patch_size), max(width, patch_size)
+
+
 class ModelRunner:
     """A loaded model and its calling contract, taken from its spec.
 
@@ -106,14 +116,8 @@ class ModelRunner:
         of it), an image smaller than a patch grows to the patch. Models
         without a factor take any size and get the image as it is.
         """
-        factor = self.spec.divisibility_factor
         height, width = rgb.shape[:2]
-        if not factor:
-            return rgb
-        if patch_size is None:
-            target = (round_up_to_multiple(height, factor), round_up_to_multiple(width, factor))
-        else:
-            target = (max(height, patch_size), max(width, patch_size))
+        target = padded_size(self.spec, height, width, patch_size)
         if target == (height, width):
             return rgb
         return np.pad(rgb, ((0, target[0] - height), (0, target[1] - width), (0, 0)))

@@ -22,6 +22,7 @@ import numpy as np
 from explorer.engine import images
 from explorer.engine.formats.detect import ModelFile
 from explorer.engine.images import ImageInput
+from explorer.engine.limits import WorkLimits
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec
 from explorer.engine.resolve import resolve
 from explorer.engine.runner import ModelRunner, get_loaded_model
@@ -212,6 +213,7 @@ class Upscaler:
         patch_size: int | None = None,
         padding: int | None = None,
         progress: ProgressCallback | None = None,
+        limits: WorkLimits | None = None,
     ) -> Any:
         """Upscale an image.
 
@@ -228,6 +230,11 @@ class Upscaler:
             Context pixels around each patch (UpscalerJS's ``padding``).
         progress : callable, optional
             Called as ``progress(done, total)`` after each patch.
+        limits : WorkLimits, optional
+            Bounds on the work (smallest patch, most patches, largest output,
+            longest run; see :class:`explorer.engine.limits.WorkLimits`): what
+            exceeds them is refused before the model runs, and a run that
+            outlasts its time is stopped between patches. None: no bounds.
 
         Returns
         -------
@@ -235,7 +242,7 @@ class Upscaler:
             An array for an array input, a PIL image otherwise; grayscale
             stays grayscale and alpha is kept (upscaled separately).
         """
-        return self.run(image, patch_size=patch_size, padding=padding, progress=progress).image
+        return self.run(image, patch_size=patch_size, padding=padding, progress=progress, limits=limits).image
 
     def run(
         self,
@@ -244,20 +251,29 @@ class Upscaler:
         patch_size: int | None = None,
         padding: int | None = None,
         progress: ProgressCallback | None = None,
+        limits: WorkLimits | None = None,
     ) -> UpscaleResult:
         """Like :meth:`upscale`, and also return an :class:`UpscaleReport`."""
         start = time.perf_counter()
         loaded = images.load_image(image)
-        rgb, report = self._upscale_rgb(loaded.rgb, patch_size, padding, progress)
+        rgb, report = self._upscale_rgb(loaded.rgb, patch_size, padding, progress, limits)
         restored = images.restore(rgb, loaded, self.scale)
         result = images.to_source_kind(restored, loaded)
         report = replace(report, total_seconds=time.perf_counter() - start)
         return UpscaleResult(result, report)
 
     def _upscale_rgb(
-        self, rgb: np.ndarray, patch_size: int | None, padding: int | None, progress: ProgressCallback | None
+        self,
+        rgb: np.ndarray,
+        patch_size: int | None,
+        padding: int | None,
+        progress: ProgressCallback | None,
+        limits: WorkLimits | None = None,
     ) -> tuple[np.ndarray, UpscaleReport]:
         height, width = rgb.shape[:2]
+        if limits is not None:  # refuse what exceeds them before tracing or running anything
+            limits.check(self.spec, height, width, patch_size, padding)
+        deadline = limits.deadline() if limits is not None else None
         chosen = settle_patch_settings(self.spec, height, width, patch_size, padding)
         for note in chosen.notes:
             warnings.warn(note.text(model=self.spec.id), stacklevel=3)
@@ -271,6 +287,8 @@ class Upscaler:
 
         def run(piece: np.ndarray, done: int, total: int) -> np.ndarray:
             nonlocal traced
+            if deadline is not None:  # between patches: a run past its time stops here
+                limits.check_deadline(deadline, done - 1, total)
             start = time.perf_counter()
             output, traced_now = self._runner(piece)
             timings.append(time.perf_counter() - start)

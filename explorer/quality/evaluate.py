@@ -32,6 +32,7 @@ import pandas as pd
 from PIL import Image
 
 from explorer.engine.images import RESAMPLING, ImageInput, load_image
+from explorer.engine.limits import WorkLimits
 from explorer.engine.registry import ModelSpec, get_spec
 from explorer.engine.upscaler import Upscaler
 from explorer.errors import EvaluationError
@@ -238,6 +239,7 @@ def evaluate(
     *,
     patch_size: int | None = None,
     padding: int | None = None,
+    limits: WorkLimits | None = None,
 ) -> Evaluation:
     """Score a model and the classical baselines on a high-resolution image.
 
@@ -252,6 +254,8 @@ def evaluate(
         compared with the mod-cropped original.
     patch_size, padding : int, optional
         Patch settings for the model (as :meth:`Upscaler.upscale`).
+    limits : WorkLimits, optional
+        Bounds on the model's run (as :meth:`Upscaler.upscale`).
 
     Returns
     -------
@@ -273,7 +277,7 @@ def evaluate(
     _check_upscaling(spec)
     reference, low_resolution = reference_pair(hr_image, spec.scale)
     upscaler = model if isinstance(model, Upscaler) else Upscaler(spec)
-    result, seconds = _timed(lambda: upscaler.run(low_resolution, patch_size=patch_size, padding=padding))
+    result, seconds = _timed(lambda: upscaler.run(low_resolution, patch_size=patch_size, padding=padding, limits=limits))
     rows = [score_row(spec.id, "model", result.image, reference, spec.scale, seconds)]
     more_rows, outputs = baseline_rows(reference, low_resolution, spec.scale)
     table = pd.DataFrame(rows + more_rows, columns=list(COLUMNS))

@@ -106,11 +106,11 @@ def test_cards_render_without_front_matter_and_with_served_images(cards_copy):
     card = render_card(spec)
     assert "variants:" not in card and "integrity" not in card
     assert card.startswith("# ") and "Pixel" in card.splitlines()[0]
-    served = (cards_copy / "samples" / "chelsea-pixel-upsampler-x2.png").resolve()
-    assert f"![before](/gradio_api/file={served})" in card
+    assert "![before](/model-cards/samples/chelsea-pixel-upsampler-x2.png)" in card  # the cards route: no server path
+    assert str(cards_copy) not in card
     assert '<img src="samples/missing.png">' in card  # not there: left alone
     assert "](https://example.org/a.png)" in card
-    assert f"[raw rows](/gradio_api/file={(cards_copy / 'results' / 'quality.csv').resolve()})" in card
+    assert "[raw rows](/model-cards/results/quality.csv)" in card
     assert "[outside](../secret.txt)" in card  # a file outside the cards folder is never served
 
 

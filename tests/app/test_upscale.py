@@ -51,7 +51,7 @@ def test_progress_advances_once_per_patch(photo):
     assert any(desc.startswith("Running esrgan-slim/2x on 64×48 px") for desc in descs)
     assert f"{len(plan)} patches of 32 px, padding 4" in out.summary
     assert len(out.patch_times) == len(plan) and (out.patch_times["ms"] >= 0).all()
-    assert out.plan_view.shape == (48 * 12, 64 * 12, 3)  # small inputs are shown enlarged (to 768 px)
+    assert np.asarray(Image.open(out.plan_view)).shape == (48 * 12, 64 * 12, 3)  # small inputs are shown enlarged (to 768 px)
     assert f"{len(plan.rows)} × {len(plan.cols)} patches" in out.seams_note
 
 
@@ -72,7 +72,8 @@ def test_reference_mode_scores_the_model_and_the_baselines(tmp_path):
 def test_seams_heatmap_compares_with_the_whole_image(photo):
     with pytest.warns(UserWarning, match="seams may show"):
         tiled = upscale(str(photo), "esrgan-slim/2x", 32, 0, False, None)
-    heat, note = seams_heatmap(tiled.last_run, None)
+    heat_png, note = seams_heatmap(tiled.last_run, None)
+    heat = np.asarray(Image.open(heat_png))
     assert heat.shape == (96 * 6, 128 * 6, 3)  # enlarged to 768 px wide, pixels repeated
     assert heat.max() > 0 and "levels" in note  # no padding: seams show
     whole = upscale(str(photo), "esrgan-slim/2x", 0, 0, False, None)

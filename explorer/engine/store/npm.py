@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
-import signal
 import shutil
+import signal
 import subprocess
 import tarfile
 import zlib

@@ -7,9 +7,9 @@ import json
 import urllib.parse
 from pathlib import Path, PurePosixPath
 
+from explorer.engine.formats.tfjs_weights import check_manifest
 from explorer.engine.store.cache import escapes, move_into_place, staging
 from explorer.engine.store.download import Progress, deadline_after, download, ignore
-from explorer.engine.formats.tfjs_weights import check_manifest
 from explorer.errors import IntegrityError, ModelFetchError, ModelFormatError, OfflineError
 from explorer.settings import cache_dir, download_seconds, is_offline
 
