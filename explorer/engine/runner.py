@@ -84,7 +84,6 @@ class LoadedModel:
             return run, True
 
 
-@dataclass(frozen=True)
 def padded_size(spec: ModelSpec, height: int, width: int, patch_size: int | None) -> tuple[int, int]:
     """The ``(height, width)`` a ``height``×``width`` image is zero-padded to for ``spec`` (see :meth:`ModelRunner.pad`)."""
     factor = spec.divisibility_factor
@@ -95,6 +94,7 @@ def padded_size(spec: ModelSpec, height: int, width: int, patch_size: int | None
     return max(height, patch_size), max(width, patch_size)
 
 
+@dataclass(frozen=True)
 class ModelRunner:
     """A loaded model and its calling contract, taken from its spec.
 

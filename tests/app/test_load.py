@@ -12,7 +12,6 @@ import resource
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Iterator
 
 import numpy as np

@@ -25,7 +25,7 @@ def fresh(tmp_path: Path) -> Upscaler:
 
 
 def _traced_shapes(upscaler: Upscaler) -> list[tuple[int, int]]:
-    return list(upscaler._loaded._traced)
+    return list(upscaler._runner.model._traced)
 
 
 @pytest.mark.parametrize(
