@@ -14,6 +14,7 @@ Space, :mod:`.space` is the app file.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any
 
@@ -159,7 +160,9 @@ def _log_to_stderr() -> None:
     logger = logging.getLogger("explorer")
     if logger.handlers or logging.getLogger().handlers:
         return
-    handler = logging.StreamHandler()
+    # A copy of stderr's descriptor: importing TensorFlow points descriptor 2 at /dev/null for a few seconds
+    # (explorer.engine._tf), and requests refused meanwhile must still be logged.
+    handler = logging.StreamHandler(os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace"))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

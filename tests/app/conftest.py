@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -60,8 +61,22 @@ def _user_home(model_cache: Path) -> Path:
     return home
 
 
+@dataclass(frozen=True)
+class ServedApp:
+    """The app the tests share: its address and the file its output (its log) goes to."""
+
+    url: str
+    log: Path
+
+
 @pytest.fixture(scope="session")
-def app_url(model_cache: Path) -> Iterator[str]:
+def app_url(served_app: ServedApp) -> str:
+    """The shared app's address."""
+    return served_app.url
+
+
+@pytest.fixture(scope="session")
+def served_app(model_cache: Path) -> Iterator[ServedApp]:
     """The whole app started as users start it: ``python -m explorer serve``, in its own process.
 
     HOME is a fresh folder (see :func:`_user_home`), the cache is in its default
@@ -86,7 +101,7 @@ def app_url(model_cache: Path) -> Iterator[str]:
                 break
             except OSError:
                 time.sleep(0.5)
-        yield url
+        yield ServedApp(url, home / "server.log")
     finally:
         process.terminate()
         try:
