@@ -36,7 +36,7 @@ from explorer.app.examples import BUNDLED_EXAMPLE
 from explorer.app.pictures import as_model_input, display_copy, read_image, rgb_view, save_result_png
 from explorer.engine.limits import WorkLimits
 from explorer.engine.registry import ModelSpec
-from explorer.quality.evaluate import reference_pair, score_row, upscale_baseline
+from explorer.quality.evaluate import reference_pair, score, upscale_baseline
 
 __all__ = ["COMPARE_COLUMNS", "DEFAULT_MODELS", "CompareOutputs", "build_compare_tab", "compare"]
 
@@ -168,8 +168,9 @@ def _run(
     rgb = rgb_view(output)
     scores = {}
     if pair is not None:
-        reference, _ = pair
-        scores = score_row(spec.id, "model", rgb, reference, spec.scale, result.report.total_seconds)
+        reference, low = pair
+        table, _ = score(reference, low, spec.scale, {spec.id: (rgb, result.report.total_seconds)}, baselines=())
+        scores = table.iloc[0].to_dict()
     return _Run(spec, rgb, result.report.total_seconds, first, scores)
 
 
@@ -198,14 +199,14 @@ def _outputs(
                 "MB": round(run.spec.size_bytes / 1e6, 2),
             }
         )
-        score = f" · {psnr:.2f} dB" if run.scores else ""
-        caption = f"{run.spec.short_id}{score} · {format_seconds(run.seconds)}"
+        scored = f" · {psnr:.2f} dB" if run.scores else ""
+        caption = f"{run.spec.short_id}{scored} · {format_seconds(run.seconds)}"
         gallery.append((_served(run.output, run.spec.short_id), caption))
         if run.scores:
             points.append({"method": run.spec.short_id, "seconds": run.seconds, "PSNR-Y": psnr, "SSIM-Y": ssim})
     for scale, (reference, low) in sorted(pairs.items()):
-        bicubic = upscale_baseline(low, scale, "bicubic")
-        scores = score_row("bicubic", "baseline", bicubic, reference, scale, 0.0)
+        table, outputs = score(reference, low, scale, baselines=("bicubic",))
+        bicubic, scores = outputs["bicubic"], table.iloc[0].to_dict()
         name = f"bicubic ×{scale}"
         rows.append(
             {"model": name, "scale": scale, "PSNR-Y": round(scores["psnr_y"], 2), "SSIM-Y": round(scores["ssim_y"], 4)}

@@ -13,7 +13,7 @@ import pandas as pd
 
 from explorer.app.common import user_errors
 from explorer.app.pictures import rgb_view
-from explorer.quality.evaluate import baseline_rows, score_row
+from explorer.quality.evaluate import score
 
 __all__ = ["QUALITY_HINT", "empty_scores", "headline", "quality_table", "score_output"]
 
@@ -96,10 +96,7 @@ def score_output(
         A Markdown headline (model against bicubic) and :func:`quality_table` of every row.
     """
     with user_errors():
-        rows = [score_row(model_id, "model", rgb_view(output), reference, scale, seconds)]
-        more, _ = baseline_rows(reference, low, scale)
-    table = pd.DataFrame(rows + more)
-    model_row = table.iloc[0]
+        table, _ = score(reference, low, scale, {model_id: (rgb_view(output), seconds)})
     text = headline(table, scale) + (
         f" Scored against your image ({reference.shape[1]}×{reference.shape[0]}) after shrinking it {scale}× and "
         f"upscaling it again; {scale} px are cropped from each border, as the SR literature does."

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -43,12 +43,12 @@ __all__ = [
     "COLUMNS",
     "EvaluationError",
     "Evaluation",
-    "baseline_rows",
     "downscale",
     "evaluate",
     "min_side",
     "mod_crop",
     "reference_pair",
+    "score",
     "score_row",
     "upscale_baseline",
 ]
@@ -217,20 +217,43 @@ def score_row(method: str, kind: str, output: np.ndarray, reference: np.ndarray,
     return {"method": method, "kind": kind, **scores, "seconds": seconds}
 
 
-def baseline_rows(reference: np.ndarray, low_resolution: np.ndarray, scale: int) -> tuple[list[dict], dict[str, np.ndarray]]:
-    """Upscale with every baseline and score it.
+def score(
+    reference: np.ndarray,
+    low_resolution: np.ndarray,
+    scale: int,
+    models: Mapping[str, tuple[np.ndarray, float]] | None = None,
+    *,
+    baselines: Iterable[str] = tuple(BASELINES),
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The one scoring entry: models' outputs and the classical baselines, scored against the reference.
+
+    Every front end scores through here (:func:`evaluate`, the app's
+    reference mode and Compare tab, ``bench quality``, the notebooks), so
+    their numbers agree.
+
+    Parameters
+    ----------
+    reference, low_resolution : ndarray
+        From :func:`reference_pair`.
+    scale : int
+    models : mapping, optional
+        ``{method: (output, seconds)}``: outputs already made from ``low_resolution``.
+    baselines : iterable of str, default every name of :data:`BASELINES`
+        Baselines to upscale ``low_resolution`` with (timed) and score.
 
     Returns
     -------
     tuple
-        ``(rows, outputs)``: table rows (see :func:`score_row`) and method -> image.
+        ``(table, outputs)``: one row per model then per baseline, columns
+        :data:`COLUMNS`; and each baseline's image by name.
     """
-    rows, outputs = [], {}
-    for method in BASELINES:
+    rows = [score_row(method, "model", output, reference, scale, seconds) for method, (output, seconds) in (models or {}).items()]
+    outputs = {}
+    for method in baselines:
         output, seconds = _timed(lambda: upscale_baseline(low_resolution, scale, method))
         outputs[method] = output
         rows.append(score_row(method, "baseline", output, reference, scale, seconds))
-    return rows, outputs
+    return pd.DataFrame(rows, columns=list(COLUMNS)), outputs
 
 
 def evaluate(
@@ -278,9 +301,7 @@ def evaluate(
     reference, low_resolution = reference_pair(hr_image, spec.scale)
     upscaler = model if isinstance(model, Upscaler) else Upscaler(spec)
     result, seconds = _timed(lambda: upscaler.run(low_resolution, patch_size=patch_size, padding=padding, limits=limits))
-    rows = [score_row(spec.id, "model", result.image, reference, spec.scale, seconds)]
-    more_rows, outputs = baseline_rows(reference, low_resolution, spec.scale)
-    table = pd.DataFrame(rows + more_rows, columns=list(COLUMNS))
+    table, outputs = score(reference, low_resolution, spec.scale, {spec.id: (result.image, seconds)})
     return Evaluation(
         model=spec.id,
         scale=spec.scale,

@@ -25,7 +25,7 @@ from PIL import Image
 from explorer.engine.registry import ModelSpec, list_models
 from explorer.engine.upscaler import Upscaler
 from explorer.errors import ExplorerError
-from explorer.quality.evaluate import baseline_rows, reference_pair, score_row
+from explorer.quality.evaluate import reference_pair, score
 from explorer.reports.bench.dataset import DEFAULT_SIZE, EVAL_IMAGES, load_eval_image
 from explorer.reports.bench.tables import markdown_table, merge_results, write_text
 from explorer.reports.results import SAMPLE, results_dir, sample_name, shared_sample_name
@@ -107,8 +107,8 @@ def run_quality(
             pairs = {name: reference_pair(photo, scale) for name, photo in photos.items()}
             for name, (reference, low) in pairs.items():
                 bar.set_postfix_str(f"x{scale} baselines")
-                found, outputs = baseline_rows(reference, low, scale)
-                rows += [_tagged(row, scale, name, size) for row in found]
+                found, outputs = score(reference, low, scale)
+                rows += [_tagged(row, scale, name, size) for row in found.to_dict("records")]
                 _save_sample_set(samples, name, scale, reference, low, outputs)
                 bar.update()
             for spec in (m for m in models if m.scale == scale):
@@ -123,7 +123,8 @@ def _model_rows(spec: ModelSpec, pairs: dict, samples: Path | None, bar) -> Iter
     upscaler.warmup(sorted({low.shape[:2] for _, low in pairs.values()}))
     for name, (reference, low) in pairs.items():
         result = upscaler.run(low)
-        row = score_row(spec.id, "model", result.image, reference, spec.scale, result.report.total_seconds)
+        table, _ = score(reference, low, spec.scale, {spec.id: (result.image, result.report.total_seconds)}, baselines=())
+        row = table.iloc[0].to_dict()
         if samples is not None and name == SAMPLE.image:
             _save_crop(samples / sample_name(spec), result.image, 1)
         bar.update()
