@@ -43,8 +43,9 @@ def empty_scores() -> pd.DataFrame:
 
 
 def quality_table(table: pd.DataFrame) -> pd.DataFrame:
-    """An evaluation table (:data:`explorer.quality.evaluate.COLUMNS`) with readable headers and rounding."""
+    """An evaluation table (:data:`explorer.quality.evaluate.COLUMNS`) with readable headers, short names, rounding."""
     shown = table[list(_SCORE_COLUMNS)].rename(columns=_SCORE_COLUMNS)
+    shown["method"] = shown["method"].str.replace("@upscalerjs/", "", regex=False)  # narrow enough to show every column
     return shown.round({"PSNR-Y (dB)": 2, "PSNR-RGB (dB)": 2, "SSIM-Y": 4, "SSIM-RGB": 4, "time (s)": 3})
 
 

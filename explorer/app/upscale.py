@@ -194,13 +194,14 @@ def upscale(
     height, width = model_input.shape[:2]
     check_work(config.work_limits, spec, height, width, patch, pad)  # before the model is loaded: refusals are quick
     model_handle = load_upscaler(spec, progress)
+    verb = "Upscaling with" if spec.scale > 1 else "Running"  # restoration models keep the size
     input_rgb = rgb_view(model_input)
     with ThreadPoolExecutor(max_workers=1) as encoder, Ticker(progress) as ticker, user_errors():
         before = encoder.submit(_before_picture, input_rgb, reference_rgb, spec.scale)  # encoded while the model runs
         ticker.step(f"Running {spec.short_id} on {width}×{height} px (a new size is prepared first: this can take a while)")
         result = model_handle.upscaler.run(
             model_input, patch_size=patch, padding=pad, limits=config.work_limits,
-            progress=lambda done, total: ticker.count(done, total, f"Upscaling with {spec.short_id}"),
+            progress=lambda done, total: ticker.count(done, total, f"{verb} {spec.short_id}"),
         )  # fmt: skip
     report = result.report
     output = np.asarray(result.image)

@@ -59,7 +59,7 @@ def test_reference_mode_scores_the_model_and_the_baselines(tmp_path):
     source = tmp_path / "hr.png"
     Image.open(BUNDLED_EXAMPLE).save(source)
     out = upscale(str(source), "default-model", 0, 0, True, None)
-    assert list(out.scores["method"]) == ["@upscalerjs/default-model", "nearest", "bilinear", "bicubic", "lanczos"]
+    assert list(out.scores["method"]) == ["default-model", "nearest", "bilinear", "bicubic", "lanczos"]
     expected = evaluate("default-model", str(source)).table
     np.testing.assert_allclose(out.scores["PSNR-Y (dB)"], expected["psnr_y"].round(2))
     np.testing.assert_allclose(out.scores["SSIM-Y"], expected["ssim_y"].round(4))
