@@ -39,6 +39,7 @@ __all__ = [
     "model_label",
     "model_summary",
     "page_message",
+    "plain_text",
     "refuse",
     "resolve_model",
     "settings_notes",
@@ -131,9 +132,13 @@ def page_message(error: ExplorerError) -> str:
         return "This model could not be downloaded to the server right now. Try again in a minute, or pick another model."
     if isinstance(error, ModelFormatError):
         return "This model's files could not be read on the server. Pick another model."
+    shown = plain_text(text)
+    return f"{shown} Pick one from the Model list." if isinstance(error, ModelNotFoundError) else shown
+
+
+def plain_text(text: str) -> str:
+    """A library message or note for a toast: sentences of operator advice dropped, no Markdown backticks."""
     kept = [sentence for sentence in _SENTENCE.split(text) if not _OPERATOR.search(sentence)]
-    if isinstance(error, ModelNotFoundError):
-        kept.append("Pick one from the Model list.")
     return " ".join(kept).replace("`", "").strip()
 
 

@@ -20,7 +20,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from explorer.app.common import page_message, refuse
+from explorer.app.common import page_message, plain_text, refuse
 from explorer.app.config import AppConfig
 from explorer.app.fastpng import encode_png
 from explorer.display import DISPLAY_MAX_SIDE
@@ -72,7 +72,7 @@ def read_image(path: str | os.PathLike | None, config: AppConfig, scale: int = 1
     except ExplorerError as error:
         raise _error(page_message(error).replace("The image data", "This image")) from None
     for note in loaded.notes:
-        gr.Warning(note)
+        gr.Warning(plain_text(note))
     return loaded
 
 

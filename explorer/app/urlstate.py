@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from explorer.app.common import DEFAULT_CHOICE
+from explorer.app.common import DEFAULT_CHOICE, page_message
 from explorer.engine.registry import get_spec
 from explorer.engine.tiling import parse_patch_settings
 from explorer.errors import ExplorerError
@@ -66,11 +66,11 @@ def settings_from_query(query: Mapping[str, str]) -> UrlSettings:
         try:
             model = get_spec(query["model"]).short_id
         except ExplorerError as error:
-            problems.append(f"{error} Showing {DEFAULT_CHOICE} instead.")
+            problems.append(f"{page_message(error)} Showing {DEFAULT_CHOICE} instead.")
     try:
         patch, padding = parse_patch_settings(query.get("patch_size"), query.get("padding"), zero_is_whole=True)
     except ExplorerError as error:
-        problems.append(f"The address's settings were not used: {error}")
+        problems.append(f"The address's settings were not used: {page_message(error)}")
         patch, padding = None, None
     tab = query.get("tab") or TABS[0]
     if tab not in TABS:

@@ -59,3 +59,8 @@ def test_browser_code_names_every_setting_and_tab():
         assert f'"tab", "{tab}"' in tab_url_js(tab)
     with pytest.raises(ValueError):
         tab_url_js("nowhere")
+
+
+def test_address_problems_are_plain_text_for_the_page():
+    problem = settings_from_query({"model": "esrgan-slim/5x"}).problems[0]
+    assert "`" not in problem and "python -m" not in problem and "Pick one from the Model list." in problem
