@@ -34,6 +34,7 @@ from explorer.app.config import AppConfig
 from explorer.app.crops import CompareRun, after_compare, build_crop_view, make_run, psnr_note
 from explorer.app.examples import BUNDLED_EXAMPLE
 from explorer.app.pictures import as_model_input, display_copy, read_image, rgb_view, save_result_png
+from explorer.engine.images import LoadedImage
 from explorer.engine.limits import WorkLimits
 from explorer.engine.registry import ModelSpec
 from explorer.quality.evaluate import reference_pair, score, upscale_baseline
@@ -119,7 +120,7 @@ def compare(
             with user_errors():
                 pairs[spec.scale] = reference_pair(loaded.rgb, spec.scale)
         model_input = pairs[spec.scale][1] if scoring else as_model_input(loaded)
-        check_work(config.work_limits, spec, *model_input.shape[:2], patch, pad)
+        check_work(config.work_limits, spec, *rgb_view(model_input).shape[:2], patch, pad)
         planned.append((spec, model_input, pairs.get(spec.scale) if scoring else None))
     for number, (spec, model_input, pair) in enumerate(planned, 1):
         label = f"{spec.short_id} ({number}/{len(specs)})"
@@ -146,7 +147,7 @@ def _crop_run(
 
 def _run(
     spec: ModelSpec,
-    model_input: np.ndarray,
+    model_input: LoadedImage | np.ndarray,
     patch: int | None,
     pad: int | None,
     pair: tuple[np.ndarray, np.ndarray] | None,

@@ -14,6 +14,7 @@ import os
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
@@ -24,10 +25,19 @@ from explorer.app.common import page_message, plain_text, refuse
 from explorer.app.config import AppConfig
 from explorer.app.fastpng import encode_png
 from explorer.display import DISPLAY_MAX_SIDE
-from explorer.engine.images import LoadedImage, load_image
+from explorer.engine.images import LoadedImage, load_image, restore
 from explorer.errors import ExplorerError
 
-__all__ = ["UPLOAD_HINT", "as_model_input", "display_copy", "enlarge_nearest", "read_image", "rgb_view", "save_result_png"]
+__all__ = [
+    "UPLOAD_HINT",
+    "as_model_input",
+    "display_copy",
+    "enlarge_nearest",
+    "input_array",
+    "read_image",
+    "rgb_view",
+    "save_result_png",
+]
 
 
 def read_image(path: str | os.PathLike | None, config: AppConfig, scale: int = 1) -> LoadedImage:
@@ -103,18 +113,24 @@ def _square(pixels: int) -> str:
     return f"{side}×{side}" if side * side == pixels else f"{pixels / 1e6:.1f} megapixels"
 
 
-def as_model_input(loaded: LoadedImage) -> np.ndarray:
-    """The array to give :meth:`Upscaler.run` so that alpha and grayscale come back as they went in.
+def as_model_input(loaded: LoadedImage) -> LoadedImage:
+    """The decoded upload as :meth:`Upscaler.run` takes it without decoding it again.
 
-    Gray with alpha comes back as RGBA (image arrays have no gray-and-alpha layout).
+    The output comes back as an array in the input's layout (gray, RGB or
+    RGBA; gray with alpha as RGBA, since image arrays have no gray-and-alpha layout).
     """
-    if loaded.alpha is not None:
-        return np.dstack([loaded.rgb, loaded.alpha])
-    return loaded.rgb[..., 0] if loaded.grayscale else loaded.rgb
+    return replace(loaded, source_kind="array", grayscale=loaded.grayscale and loaded.alpha is None)
 
 
-def rgb_view(image: np.ndarray) -> np.ndarray:
+def input_array(source: LoadedImage | np.ndarray) -> np.ndarray:
+    """The pixels of a model input in its own layout (H×W gray, RGB or RGBA), e.g. to save or measure it."""
+    return source if isinstance(source, np.ndarray) else restore(source.rgb, source, 1)
+
+
+def rgb_view(image: LoadedImage | np.ndarray) -> np.ndarray:
     """An H×W×3 view of a model input or output for display and scoring (gray repeated, alpha dropped)."""
+    if isinstance(image, LoadedImage):
+        return image.rgb
     if image.ndim == 2:
         return np.repeat(image[..., None], 3, axis=2)
     return image[..., :3] if image.shape[2] >= 3 else np.repeat(image[..., :1], 3, axis=2)

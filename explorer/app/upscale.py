@@ -45,6 +45,7 @@ from explorer.app.pictures import (
     as_model_input,
     display_copy,
     enlarge_nearest,
+    input_array,
     read_image,
     rgb_view,
     save_result_png,
@@ -52,6 +53,7 @@ from explorer.app.pictures import (
 from explorer.app.progress import ProgressFn, Ticker
 from explorer.app.quality import QUALITY_HINT, empty_scores, score_output
 from explorer.app.runview import LastRun, SeamsOutputs, seams_heatmap
+from explorer.engine.images import LoadedImage
 from explorer.quality.evaluate import reference_pair
 
 __all__ = [
@@ -186,16 +188,17 @@ def upscale(
     if reference and not scoring:
         gr.Warning(f"{spec.short_id} is a {spec.task} model (no upscaling): reference mode needs an upscaling model.")
     reference_rgb = None
-    model_input = as_model_input(loaded)
+    model_input: LoadedImage | np.ndarray = as_model_input(loaded)
     if scoring:
         with user_errors():
             reference_rgb, model_input = reference_pair(loaded.rgb, spec.scale)
+    pixels = input_array(model_input)
     config = config or AppConfig()
-    height, width = model_input.shape[:2]
+    height, width = pixels.shape[:2]
     check_work(config.work_limits, spec, height, width, patch, pad)  # before the model is loaded: refusals are quick
     model_handle = load_upscaler(spec, progress)
     verb = "Upscaling with" if spec.scale > 1 else "Running"  # restoration models keep the size
-    input_rgb = rgb_view(model_input)
+    input_rgb = rgb_view(pixels)
     with ThreadPoolExecutor(max_workers=1) as encoder, Ticker(progress) as ticker, user_errors():
         before = encoder.submit(_before_picture, input_rgb, reference_rgb, spec.scale)  # encoded while the model runs
         ticker.step(f"Running {spec.short_id} on {width}×{height} px (a new size is prepared first: this can take a while)")
@@ -206,13 +209,13 @@ def upscale(
     report = result.report
     output = np.asarray(result.image)
     png = save_result_png(output, f"{Path(str(image)).stem}@{spec.scale}x-{spec.short_id}")
-    input_png = save_result_png(model_input, "input") if report.plan is not None else Path(image)
+    input_png = save_result_png(pixels, "input") if report.plan is not None else Path(image)
     shown = display_copy(rgb_view(output))
     after = png if shown.shape == output.shape else save_result_png(shown, "after")  # RGB, full size: the same file
     plan_view, seams_note = runview.plan_view(input_rgb, report)
     quality, scores = ("", empty_scores())
     if scoring:
-        quality, scores = score_output(spec.id, spec.scale, output, reference_rgb, model_input, report.total_seconds)
+        quality, scores = score_output(spec.id, spec.scale, output, reference_rgb, pixels, report.total_seconds)
     return UpscaleOutputs(
         slider=(str(before.result()), str(after)),
         png=str(png),

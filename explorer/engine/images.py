@@ -67,7 +67,7 @@ RESAMPLING: dict[str, Image.Resampling] = {
 }
 """Pillow's resampling filters by name: the classical upscalers models are compared with, and the panels' resizers."""
 
-ImageInput = Union[str, os.PathLike, bytes, Image.Image, np.ndarray]
+ImageInput = Union[str, os.PathLike, bytes, Image.Image, np.ndarray, "LoadedImage"]
 """What :func:`load_image` accepts."""
 
 SourceKind = Literal["path", "bytes", "pil", "array"]
@@ -121,9 +121,11 @@ def load_image(image: ImageInput, *, max_pixels: int | None = None) -> LoadedIma
 
     Parameters
     ----------
-    image : str, os.PathLike, bytes, PIL.Image.Image or ndarray
+    image : str, os.PathLike, bytes, PIL.Image.Image, ndarray or LoadedImage
         An image file, the bytes of one, a PIL image, or a uint8 array of
-        shape H×W or H×W×1 (gray), H×W×3 (RGB) or H×W×4 (RGBA).
+        shape H×W or H×W×1 (gray), H×W×3 (RGB) or H×W×4 (RGBA). A
+        :class:`LoadedImage` is returned as it is (only the pixel limit is
+        checked): nothing is decoded twice.
     max_pixels : int, optional
         Refuse images with more pixels (width × height) than this. Default:
         the ``UPSCALER_EXPLORER_MAX_PIXELS`` environment variable, else
@@ -153,6 +155,9 @@ def load_image(image: ImageInput, *, max_pixels: int | None = None) -> LoadedIma
     frame 0 and left at the frame it was at.
     """
     limit = _pixel_limit(max_pixels)
+    if isinstance(image, LoadedImage):  # decoded already (a front end read it under its own limits)
+        _check_pixel_budget(image.size, limit, "The image")
+        return image
     if isinstance(image, np.ndarray):
         loaded = _load_array(image, limit)
     elif isinstance(image, Image.Image):

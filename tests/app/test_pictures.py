@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 
 from explorer.app.config import AppConfig
-from explorer.app.pictures import as_model_input, display_copy, read_image, rgb_view
+from explorer.app.pictures import as_model_input, display_copy, input_array, read_image, rgb_view
 from explorer.engine.images import load_image
+from explorer.errors import ImageError
 
 
 def test_images_over_the_app_limit_are_refused_with_the_limit(tmp_path):
@@ -79,6 +80,19 @@ def test_model_input_keeps_alpha_and_gray(tmp_path, mode):
     again = load_image(as_model_input(loaded))
     assert again.grayscale == (mode == "L") and (again.alpha is not None) == mode.endswith("A")
     np.testing.assert_array_equal(again.rgb, loaded.rgb)
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "RGBA", "RGB"])
+def test_a_decoded_upload_is_not_decoded_again(tmp_path, mode):
+    path = tmp_path / f"{mode}.png"
+    Image.new(mode, (5, 4), (90,) * len(mode)).save(path)
+    source = as_model_input(read_image(str(path), AppConfig()))
+    assert load_image(source) is source  # Upscaler.run takes it as it is
+    saved = input_array(source)
+    expected = np.asarray(Image.open(path).convert({"L": "L", "LA": "RGBA"}.get(mode, mode)))
+    np.testing.assert_array_equal(saved, expected)  # gray stays H×W; gray with alpha becomes RGBA
+    with pytest.raises(ImageError, match="more than the limit of 10"):
+        load_image(source, max_pixels=10)  # the library's own limit still applies
 
 
 def test_display_copies_are_capped_but_small_images_untouched():
