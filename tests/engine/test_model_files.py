@@ -131,3 +131,47 @@ def test_an_absurd_upsampling_is_refused_before_the_probe_runs(tmp_path):
 def test_a_scale_over_the_largest_is_refused(slim_copy):
     with pytest.raises(ExplorerError, match="from 1 to 16"):
         Upscaler(slim_copy, scale=10_000)
+
+
+def _keras_file_with(tmp_path: Path, suffix: str, change) -> Path:
+    """A small real Keras model saved as ``suffix``, its stored configuration then edited by ``change``."""
+    import zipfile
+
+    import h5py
+    import keras
+
+    model = keras.Sequential([keras.Input((None, None, 3)), keras.layers.Conv2D(8, 3, padding="same", name="conv")])
+    path = tmp_path / f"mine{suffix}"
+    model.save(path)
+    if suffix == ".keras":
+        edited = tmp_path / "edited.keras"
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(edited, "w") as target:
+            for name in source.namelist():
+                data = source.read(name)
+                if name == "config.json":
+                    config = json.loads(data)
+                    change(config)
+                    data = json.dumps(config).encode()
+                target.writestr(name, data)
+        return edited
+    with h5py.File(path, "r+") as h5:
+        config = json.loads(h5.attrs["model_config"])
+        change(config)
+        h5.attrs["model_config"] = json.dumps(config)
+    return path
+
+
+def _conv_config(config: dict) -> dict:
+    return next(layer for layer in config["config"]["layers"] if layer["class_name"] == "Conv2D")["config"]
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_a_keras_file_declaring_two_billion_filters_is_refused_before_keras_builds_it(tmp_path, suffix):
+    path = _keras_file_with(tmp_path, suffix, lambda config: _conv_config(config).update(filters=2_000_000_000))
+    with pytest.raises(ModelFormatError, match=r"'conv' declares filters=2e\+09, more weights than the file stores \(224 values"):
+        Upscaler(path, scale=1)
+
+
+def test_a_keras_file_as_saved_still_loads(tmp_path):
+    path = _keras_file_with(tmp_path, ".keras", lambda config: None)
+    assert Upscaler(path, scale=1).model_file.parameters == 3 * 3 * 3 * 8 + 8

@@ -2,13 +2,16 @@
 
 Before Keras deserializes anything we read the saved configuration and refuse
 layers that carry Python code (``Lambda`` and friends) and classes from modules
-other than Keras itself (they would be imported and run). Loading then uses
-Keras's ``safe_mode``.
+other than Keras itself (they would be imported and run), and layers that
+declare more weights than the file stores (``filters: 2e9`` would allocate
+hundreds of gigabytes before any weight is read). Loading then uses Keras's
+``safe_mode``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import zipfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -73,6 +76,46 @@ def _refuse_code(config: dict[str, Any], path: Path) -> None:
             )
 
 
+def _stored_weights(path: Path) -> int:
+    """How many weight values the file stores (shapes only: no weight is read)."""
+    import h5py
+
+    total = 0
+
+    def count(_: str, item: Any) -> None:
+        nonlocal total
+        if isinstance(item, h5py.Dataset):
+            total += int(item.size)
+
+    try:
+        if path.suffix.lower() == ".keras":
+            with zipfile.ZipFile(path) as archive, archive.open("model.weights.h5") as stream, h5py.File(stream, "r") as h5:
+                h5.visititems(count)
+        else:
+            with h5py.File(path, "r") as h5:
+                h5.visititems(count)
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise ModelFormatError(f"{path} holds no readable weights ({exc}). Save the whole model with model.save(...).") from exc
+    return total
+
+
+def _refuse_oversized(config: dict[str, Any], stored: int, path: Path) -> None:
+    """A layer's kernel has at least ``kernel area × filters`` (or ``units``) values, all of which the file must store."""
+    for entry in _class_entries(config):
+        settings = entry.get("config")
+        if not isinstance(settings, dict):
+            continue
+        kernel = settings.get("kernel_size", 1)
+        area = math.prod(kernel) if isinstance(kernel, list) else kernel
+        for key in ("filters", "units"):
+            declared = settings.get(key)
+            if isinstance(declared, (int, float)) and isinstance(area, (int, float)) and declared * area > stored:
+                raise ModelFormatError(
+                    f"{path}: layer {settings.get('name', entry['class_name'])!r} declares {key}={declared:g}, more "
+                    f"weights than the file stores ({stored:,} values in all); the file is damaged or hostile."
+                )
+
+
 def load_keras_file(path: Path):
     """Load a Keras model file safely.
 
@@ -81,10 +124,13 @@ def load_keras_file(path: Path):
     UnsupportedLayerError
         Code-carrying layers or custom classes.
     ModelFormatError
-        Unreadable files, or a model that does not take one RGB image batch.
+        Unreadable files, layers that declare more weights than the file
+        stores, or a model that does not take one RGB image batch.
     """
     try:
-        _refuse_code(read_keras_config(path), path)
+        config = read_keras_config(path)
+        _refuse_code(config, path)
+        _refuse_oversized(config, _stored_weights(path), path)
     except RecursionError as exc:
         raise ModelFormatError(f"{path} holds a model configuration nested too deeply to be a Keras model.") from exc
     import_tensorflow()
