@@ -218,7 +218,7 @@ def launch_app(
         theme=THEME,
         css=CSS,
         allowed_paths=[str(cards_dir())],
-        app_kwargs={"routes": [Mount(CARDS_ROUTE, app=StaticFiles(directory=cards_dir()), name="model-cards")]},
+        app_kwargs={"routes": [Mount(CARDS_ROUTE, app=StaticFiles(directory=cards_dir(), check_dir=False))]},
         max_file_size="50mb",
         show_error=False,  # an unexpected fault's text (paths, internals) stays in the server log
         footer_links=["api", "gradio"],
