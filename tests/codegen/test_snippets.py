@@ -27,7 +27,7 @@ from PIL import Image
 
 from explorer import Upscaler, list_models
 from explorer.cli import main
-from explorer.codegen import snippets
+from explorer.codegen import snippets, upscalerjs
 from explorer.codegen.snippets import TARGETS, SnippetError, generate, language
 from explorer.engine import store
 from explorer.engine.registry import ModelSpec, get_spec
@@ -262,7 +262,7 @@ def test_upscaler_entry_points_resolve(resolved, upscaler_dir):
     manifest = json.loads((upscaler_dir / "package.json").read_text())
     assert set(manifest["exports"]["./node"]) == {"types", "require"}  # why the node snippet is CommonJS
     assert manifest["peerDependencies"]["@tensorflow/tfjs"] == snippets.UPSCALER_TFJS_PEER
-    assert snippets._fits(snippets.TFJS_VERSION, snippets.UPSCALER_TFJS_PEER)
+    assert upscalerjs._fits(snippets.TFJS_VERSION, snippets.UPSCALER_TFJS_PEER)
 
 
 @pytest.mark.parametrize("model_id", IDS)
@@ -306,12 +306,12 @@ def test_cards_record_each_package_tfjs_peer_range(package_dirs):
     ],
 )  # fmt: skip
 def test_peer_ranges_are_read_as_npm_does(version, allowed, fits):
-    assert snippets._fits(version, allowed) is fits
+    assert upscalerjs._fits(version, allowed) is fits
 
 
 def test_an_unreadable_peer_range_is_an_error():
     with pytest.raises(SnippetError, match="~X.Y.Z"):
-        snippets._fits("4.11.0", ">=4 <5")
+        upscalerjs._fits("4.11.0", ">=4 <5")
 
 
 def _node_check(path: Path) -> str:
