@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from explorer.settings import SOURCES
+
 __all__ = ["add_custom_model_options", "add_source_options", "custom_model_settings", "status"]
 
 
@@ -18,7 +20,7 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--source`` (where to download models from)."""
     parser.add_argument(
         "--source",
-        choices=("auto", "npm", "cdn"),
+        choices=SOURCES,
         default=None,
         help="where to download models from: the npm client, a CDN over HTTPS, or auto (npm if installed). "
         "Default: $UPSCALER_EXPLORER_SOURCE or auto.",
