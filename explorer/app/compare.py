@@ -33,6 +33,7 @@ from explorer.app.common import (
 from explorer.app.config import AppConfig
 from explorer.app.crops import CompareRun, after_compare, build_crop_view, make_run, psnr_note
 from explorer.app.examples import BUNDLED_EXAMPLE
+from explorer.app.inputs import PixelNumber
 from explorer.app.pictures import as_model_input, display_copy, read_image, rgb_view, save_result_png
 from explorer.engine.images import LoadedImage
 from explorer.engine.limits import WorkLimits
@@ -252,22 +253,8 @@ def build_compare_tab(
             )  # fmt: skip
             reference = gr.Checkbox(value=True, label="Reference mode: score every model against this image")
             with gr.Row():
-                patch = gr.Number(
-                    0,
-                    label="Patch size (px)",
-                    info="0 = whole image",
-                    precision=0,
-                    minimum=0,
-                    elem_id="compare-patch-size",
-                )
-                pad = gr.Number(
-                    0,
-                    label="Padding (px)",
-                    info="context around each patch",
-                    precision=0,
-                    minimum=0,
-                    elem_id="compare-padding",
-                )
+                patch = PixelNumber(0, label="Patch size (px)", info="0 = whole image", elem_id="compare-patch-size")
+                pad = PixelNumber(0, label="Padding (px)", info="context around each patch", elem_id="compare-padding")
             gr.Markdown("The Upscale tab's settings: a change here changes them there too.", elem_classes=["hint"])
             run = gr.Button("Compare", variant="primary", size="lg", elem_id="compare-button")
         with gr.Column(scale=6, min_width=400):
@@ -290,7 +277,17 @@ def build_compare_tab(
         theirs.change(same, inputs=theirs, outputs=ours, **light)
         ours.input(same, inputs=ours, outputs=theirs, **light)
     handler = functools.partial(compare, config=config)
+
+    def check(path: str | None, chosen: list[str] | None, patch_size: object, padding: object, scoring: bool) -> None:
+        """Refuse a comparison that cannot run before anything runs (the message is a toast, never an Error pill)."""
+        specs = _specs(chosen, config.max_compare)
+        tiling_settings(patch_size, padding)
+        read_image(path, config, scale=1 if scoring else max(spec.scale for spec in specs))
+
     run.click(
+        check, inputs=[image, models, patch, pad, reference], show_progress="hidden", concurrency_limit=None,
+        api_visibility="private",
+    ).success(
         handler, inputs=[image, models, patch, pad, reference], outputs=[gallery, table, plot, summary, view.run],
         show_progress_on=[gallery], **heavy,
     ).success(

@@ -203,6 +203,17 @@ def test_bad_settings_typed_in_the_boxes_are_explained_and_run_nothing(page, app
         _no_error_pill(page)
 
 
+def test_bad_settings_carried_to_the_compare_tab_stay_as_typed_and_run_nothing(page, app_url):
+    _open(page, app_url)
+    _set_settings(page, "3.5", "0")
+    page.get_by_role("tab", name="Compare").click()
+    page.wait_for_function("() => document.querySelector('#compare-patch-size input').value === '3.5'", timeout=15_000)
+    page.locator("#compare-button").click()
+    _toast_says(page, "use 3 or 4")  # not rounded to 4 on the way
+    assert page.locator("#upscale-patch-size, #patch-size input").first.input_value() == "3.5"
+    _no_error_pill(page)
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
