@@ -18,6 +18,7 @@ Variable                                   Meaning (default)
 ``UPSCALER_EXPLORER_MAX_PIXELS``           largest input image, in pixels (:data:`DEFAULT_MAX_PIXELS`)
 ``UPSCALER_EXPLORER_AUTO_TILE_PIXELS``     outputs larger than this are tiled (2048×2048)
 ``UPSCALER_EXPLORER_MODEL_CACHE``          loaded models a process keeps (4)
+``UPSCALER_EXPLORER_RUNTIME``              ``auto``, ``tensorflow`` or ``openvino`` (``auto``)
 ``UPSCALER_EXPLORER_APP_MAX_PIXELS``       the app's largest input (2048×2048)
 ``UPSCALER_EXPLORER_APP_MAX_OUTPUT_PIXELS`` the app's largest output (8192×8192)
 ``UPSCALER_EXPLORER_APP_MIN_PATCH_SIZE``   the app's smallest patch side (16)
@@ -47,6 +48,7 @@ __all__ = [
     "DEFAULT_CDNS",
     "DEFAULT_MAX_PIXELS",
     "MAX_PIXELS_ENV",
+    "RUNTIMES",
     "SOURCES",
     "app_concurrency",
     "app_max_output_pixels",
@@ -64,6 +66,7 @@ __all__ = [
     "max_pixels",
     "npm_registry",
     "model_cache_size",
+    "runtime",
     "source",
 ]
 
@@ -79,6 +82,9 @@ MAX_PIXELS_ENV = "UPSCALER_EXPLORER_MAX_PIXELS"
 
 SOURCES = ("auto", "npm", "cdn")
 """Where model packages may come from: ``auto`` means npm when the client is on the PATH, else the CDN."""
+
+RUNTIMES = ("auto", "tensorflow", "openvino")
+"""How models run: ``auto`` uses OpenVINO where it is installed, gives TensorFlow's pixels and is faster."""
 
 _TRUE_WORDS = ("1", "true", "yes", "on")
 _FALSE_WORDS = ("0", "false", "no", "off")
@@ -185,6 +191,18 @@ def auto_tile_pixels() -> int:
 def model_cache_size() -> int:
     """How many loaded models a process keeps: ``$UPSCALER_EXPLORER_MODEL_CACHE``, default 4."""
     return _positive_int("MODEL_CACHE", 4)
+
+
+def runtime() -> str:
+    """``$UPSCALER_EXPLORER_RUNTIME`` in lower case: one of :data:`RUNTIMES` (default ``auto``).
+
+    ``openvino`` uses OpenVINO for every model it converts exactly (it must be installed);
+    ``tensorflow`` never tries it.
+    """
+    text = _text("RUNTIME").lower() or "auto"
+    if text not in RUNTIMES:
+        raise _bad("RUNTIME", text, "'auto', 'tensorflow' or 'openvino'")
+    return text
 
 
 def app_max_pixels() -> int:

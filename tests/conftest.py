@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Where OpenVINO is installed, "auto" measures it against TensorFlow per model in the background; the suite
+# does that in tests/engine/test_runtimes.py only, so the other tests don't each convert their models.
+os.environ.setdefault("UPSCALER_EXPLORER_RUNTIME", "tensorflow")
 
 _DEFAULT_TEST_CACHE = Path(os.environ.get("UPSCALER_EXPLORER_TEST_CACHE", Path.home() / ".cache" / "upscaler-explorer-tests"))
 # Set for the whole session too, so module- and session-scoped fixtures never touch a user's real cache.

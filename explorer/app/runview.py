@@ -108,10 +108,12 @@ def timings(report: UpscaleReport, fresh: bool, loading: float, total: float) ->
     rows = [("Model load", load)]
     steady = times[1:] if report.traced else times
     if report.traced:
-        rows.append(("Warm-up", f"{format_seconds(times[0])}: the first call traces the model for {shape[1]}×{shape[0]} inputs (once per size)"))
+        rows.append(("Warm-up", f"{format_seconds(times[0])}: the first call traces the model (once per model; graph models once per input size)"))
     else:
         rows.append(("Warm-up", f"none: already traced for {shape[1]}×{shape[0]} inputs"))
-    rows.append(("Inference", f"{format_seconds(report.inference_seconds)} in {report.patches} model call{'s' * (report.patches != 1)}"))
+    calls = -(-report.patches // report.batch)
+    batched = f" ({report.batch} patches per call)" if report.batch > 1 else ""
+    rows.append(("Inference", f"{format_seconds(report.inference_seconds)} in {calls} model call{'s' * (calls != 1)}{batched} on {report.runtime}"))
     if steady and report.patches > 1:
         median = float(np.median(steady))
         rows.append(("Per patch", f"{format_seconds(median)} median (min {format_seconds(min(steady))}, max {format_seconds(max(steady))})"))

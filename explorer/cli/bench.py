@@ -84,7 +84,8 @@ def _run_speed(args: argparse.Namespace) -> int:
     write_speed(frame, out)
     for row in frame.itertuples(index=False):
         print(
-            f"{row.model}: {row.whole_ms:.0f} ms whole, {row.tiled_ms:.0f} ms tiled, {row.whole_gflop_s:.1f} GFLOP/s "
+            f"{row.model} ({row.runtime}): {row.whole_ms:.0f} ms whole, {row.tiled_ms:.0f} ms tiled "
+            f"(batches of {row.tiled_batch}), {row.whole_gflop_s:.1f} GFLOP/s "
             f"({row.whole_peak_pct:.0f} % of a 3×3 64→64 conv at {row.conv_peak_gflop_s:.0f}), peak {row.peak_rss_mib:.0f} MiB"
         )
     print(f"Wrote {out / 'speed.csv'} and {out / 'speed.md'}.")

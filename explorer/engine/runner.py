@@ -16,6 +16,7 @@ cropped back to the image.
 from __future__ import annotations
 
 import collections
+import importlib.resources
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -28,17 +29,28 @@ from explorer import settings
 from explorer.engine._tf import import_tensorflow
 from explorer.engine.formats.detect import ModelFile, load_model_file
 from explorer.engine.registry import ModelSpec
+from explorer.engine.runtimes import (
+    OpenVinoFunction,
+    TracedFunction,
+    choice_key,
+    differing_probe,
+    openvino_installed,
+    record_choice,
+    recorded_choice,
+    time_ratio,
+)
 from explorer.engine.tiling import round_up_to_multiple
-from explorer.errors import ModelFormatError
+from explorer.errors import ModelFormatError, SettingsError
 
-__all__ = ["LoadedModel", "ModelRunner", "clear_model_cache", "get_loaded_model", "padded_size"]
+__all__ = ["BATCH_PIXELS", "LoadedModel", "ModelRunner", "clear_model_cache", "get_loaded_model", "padded_size"]
 
-_TRACES_PER_MODEL = 8
+BATCH_PIXELS = 128 * 128
+"""Same-size patches are run together up to this many input pixels per call (4 patches of 64², 1 of 128²)."""
 
 
 @dataclass
 class LoadedModel:
-    """A model file loaded once per process, with one traced function per input shape.
+    """A model file loaded once per process, with its traced function and the runtime chosen for it.
 
     Attributes
     ----------
@@ -46,42 +58,92 @@ class LoadedModel:
         The loaded file: forward function, format, parameters, summary.
     load_seconds : float
         Time spent reading and building it.
+    traced : TracedFunction
+        The TensorFlow function (one trace per model where the model allows, else per shape).
+    runtime_note : str
+        Which runtime runs it and why (OpenVINO is considered in the background).
     """
 
     file: ModelFile
     load_seconds: float
-    _traced: collections.OrderedDict[tuple[int, int], Callable] = field(default_factory=collections.OrderedDict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    traced: TracedFunction = field(init=False)
+    runtime_note: str = "TensorFlow"
+    _runtime: Callable = field(init=False, repr=False)
+    _choice: threading.Thread | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.traced = TracedFunction(self.file.forward, polymorphic=True)
+        self._runtime = self.traced
+
+    @property
+    def runtime(self) -> str:
+        """``"tensorflow"`` or ``"openvino"``: what runs the model now."""
+        return self._runtime.name
 
     def predict(self, batch: np.ndarray) -> tuple[np.ndarray, bool]:
-        """Run one ``[1, H, W, 3]`` float32 batch.
+        """Run one ``[N, H, W, 3]`` float32 batch.
 
         Returns
         -------
         tuple
             ``(raw output, traced)``; ``traced`` is True when this call traced
-            the model for a new input shape (which costs time).
+            the model (its first call, or a new shape for a graph model).
         """
-        function, traced = self._traced_for(batch.shape[1], batch.shape[2])
-        return function(batch).numpy(), traced
+        return self._runtime(batch)
 
-    def _traced_for(self, height: int, width: int) -> tuple[Callable, bool]:
-        key = (height, width)
+    def consider_openvino(self, probes: Callable[[], list[np.ndarray]], to_pixels: Callable, *, wait: bool = False) -> None:
+        """Choose between TensorFlow and OpenVINO for this model, once (see :mod:`.runtimes`).
+
+        Nothing happens when ``$UPSCALER_EXPLORER_RUNTIME`` is ``tensorflow``,
+        OpenVINO is not installed, or the model is a graph model or traced per shape. In
+        ``auto`` mode a verdict kept from an earlier process is applied; else
+        the measurement runs in a background thread (TensorFlow runs
+        meanwhile) unless ``wait``. ``openvino`` waits and takes OpenVINO
+        whenever its pixels are exact.
+        """
+        if self._choice is not None and not wait:
+            return
+        mode = settings.runtime()
+        if mode == "tensorflow" or self.file.format == "tfjs-graph" or self.traced.concrete() is None:
+            return  # graph models (MAXIM: 2 GB, Einsum) stay on TensorFlow
+        if not openvino_installed():
+            if mode == "openvino":
+                raise SettingsError("UPSCALER_EXPLORER_RUNTIME=openvino needs the openvino package: pip install openvino.")
+            return
         with self._lock:
-            if key in self._traced:
-                self._traced.move_to_end(key)
-                return self._traced[key], False
-            tf = import_tensorflow()  # only when tracing: this runs once per patch otherwise
-            forward = self.file.forward
+            if self._choice is None:
+                self._choice = threading.Thread(target=self._choose, args=(probes, to_pixels, mode == "openvino"))
+                self._choice.start()
+        if wait or mode == "openvino":
+            self._choice.join()
 
-            @tf.function(input_signature=[tf.TensorSpec([1, height, width, 3], tf.float32)], reduce_retracing=False)
-            def run(batch):
-                return forward(batch)
-
-            self._traced[key] = run
-            while len(self._traced) > _TRACES_PER_MODEL:
-                self._traced.popitem(last=False)
-            return run, True
+    def _choose(self, probes: Callable[[], list[np.ndarray]], to_pixels: Callable, forced: bool) -> None:
+        key = choice_key(self.file.path)
+        kept = None if forced else recorded_choice(key)
+        try:
+            if kept is not None:
+                if kept["runtime"] == "openvino":
+                    self._runtime = OpenVinoFunction(self.traced.concrete())
+                self.runtime_note = f"{kept['note']} (measured earlier on this machine)"
+                return
+            candidate = OpenVinoFunction(self.traced.concrete())
+            samples = probes()
+            differs = differing_probe(candidate, self.traced, samples, to_pixels)
+            ratio = time_ratio(candidate, self.traced, max(samples, key=lambda probe: probe.size))
+        except Exception as error:  # noqa: BLE001 - any failure leaves TensorFlow in charge, and says why
+            self.runtime_note = f"TensorFlow (OpenVINO could not run it: {type(error).__name__})"
+            return
+        timing = f"OpenVINO took {ratio:.2f}× TensorFlow's time"
+        if differs:
+            self.runtime_note = f"TensorFlow (OpenVINO's pixels differ on {differs})"
+        elif forced or ratio < 0.95:
+            self._runtime = candidate
+            self.runtime_note = f"OpenVINO (same pixels; {timing}; converted in {candidate.convert_seconds:.1f} s)"
+        else:
+            self.runtime_note = f"TensorFlow (OpenVINO gives the same pixels but is not faster here: {timing})"
+        if not forced:
+            record_choice(key, self._runtime.name, self.runtime_note)
 
 
 def padded_size(spec: ModelSpec, height: int, width: int, patch_size: int | None) -> tuple[int, int]:
@@ -123,28 +185,40 @@ class ModelRunner:
         return np.pad(rgb, ((0, target[0] - height), (0, target[1] - width), (0, 0)))
 
     def __call__(self, pixels: np.ndarray) -> tuple[np.ndarray, bool]:
-        """Upscale one H×W×3 uint8 array (a padded image or a patch of it).
+        """Upscale one H×W×3 uint8 array (a padded image or a patch of it), or a stack of N same-size ones.
 
         Returns
         -------
         tuple
-            ``(output, traced)``: the ``(H*scale, W*scale, 3)`` uint8 output and
-            whether this call traced the model for a new shape.
+            ``(output, traced)``: the ``(H*scale, W*scale, 3)`` uint8 output
+            (``(N, H*scale, W*scale, 3)`` for a stack) and whether this call
+            traced the model.
 
         Raises
         ------
         ModelFormatError
             The model's output does not have the spec's scale.
         """
-        output, traced = self.model.predict(self._to_input_range(pixels))
-        output = output[0]
-        expected = (pixels.shape[0] * self.spec.scale, pixels.shape[1] * self.spec.scale)
-        if output.shape[:2] != expected or output.shape[2] != 3:
+        stack = pixels if pixels.ndim == 4 else pixels[None]
+        output, traced = self.model.predict(self._to_input_range(stack))
+        expected = (stack.shape[0], stack.shape[1] * self.spec.scale, stack.shape[2] * self.spec.scale, 3)
+        if output.shape != expected:
             raise ModelFormatError(
-                f"{self.spec.id} returned {output.shape} for a {pixels.shape} input; expected {(*expected, 3)}. "
+                f"{self.spec.id} returned {output.shape[1:]} for a {stack.shape[1:]} input; expected {expected[1:]}. "
                 "Check the model's scale."
             )
-        return self._to_pixels(output), traced
+        self.model.consider_openvino(self._probes, self._to_pixels)
+        output = self._to_pixels(output)
+        return (output if pixels.ndim == 4 else output[0]), traced
+
+    def batch_size(self, height: int, width: int) -> int:
+        """How many ``height``×``width`` patches to run in one call: up to :data:`BATCH_PIXELS` input pixels."""
+        return max(1, BATCH_PIXELS // (height * width))
+
+    @property
+    def runtime(self) -> str:
+        """What runs the model now: ``"tensorflow"`` or ``"openvino"``."""
+        return self.model.runtime
 
     def crop(self, output: np.ndarray, height: int, width: int) -> np.ndarray:
         """The output of an ``height``×``width`` image, without what :meth:`pad` added (contiguous)."""
@@ -156,8 +230,24 @@ class ModelRunner:
         for height, width in shapes:
             self.model.predict(np.zeros((1, height, width, 3), np.float32))
 
+    def choose_runtime(self) -> str:
+        """Decide now between TensorFlow and OpenVINO (normally done in the background); return the runtime's note."""
+        self(np.zeros((self.spec.divisibility_factor or 8,) * 2 + (3,), np.uint8))
+        self.model.consider_openvino(self._probes, self._to_pixels, wait=True)
+        return self.model.runtime_note
+
+    def _probes(self) -> list[np.ndarray]:
+        """Real photo crops in the model's input range, to check another runtime's pixels against TensorFlow's."""
+        from PIL import Image
+
+        with Image.open(importlib.resources.files("explorer") / "examples" / "astronaut.png") as photo:
+            rgb = np.asarray(photo.convert("RGB"))
+        factor = self.spec.divisibility_factor or 1
+        sides = [(round_up_to_multiple(h, factor), round_up_to_multiple(w, factor)) for h, w in ((48, 64), (96, 128))]
+        return [self._to_input_range(rgb[None, :h, :w]) for h, w in sides]
+
     def _to_input_range(self, pixels: np.ndarray) -> np.ndarray:
-        batch = pixels.astype(np.float32)[None]
+        batch = pixels.astype(np.float32)
         if self.spec.input_range[1] == 1:
             batch *= np.float32(1 / 255)
         return batch

@@ -50,9 +50,10 @@ class UpscaleReport:
     auto_tiled : bool
         True if a whole-image request was tiled because of its size.
     patches : int
-        Model calls made.
+        Patches run (1 for a whole image).
     traced : bool
-        True if this run traced the model for a new input shape (slower).
+        True if this run traced the model (its first call; for a model traced
+        per shape, the first call on a new input shape), which is slower.
     load_seconds : float
         Time the model took to load (once per process).
     inference_seconds : float
@@ -60,9 +61,14 @@ class UpscaleReport:
     total_seconds : float
         Wall time of the whole call, image decoding and encoding included.
     patch_seconds : tuple of float
-        Time of each model call.
+        Time of each patch (a batched call's time split evenly among its patches).
     plan : TilePlan or None
         The patch plan (None for a whole-image run).
+    batch : int
+        Patches per model call (same-size patches run together, up to
+        :data:`explorer.engine.runner.BATCH_PIXELS` input pixels).
+    runtime : str
+        What ran the model: ``"tensorflow"`` or ``"openvino"``.
     """
 
     model: str
@@ -78,6 +84,8 @@ class UpscaleReport:
     total_seconds: float
     patch_seconds: tuple[float, ...] = field(repr=False)
     plan: TilePlan | None = field(default=None, repr=False)
+    batch: int = 1
+    runtime: str = "tensorflow"
 
     def tiling_text(self) -> str:
         """How the image was cut: ``whole image`` or ``9 patches of 64 px, padding 4`` (and whether automatically)."""
@@ -105,6 +113,8 @@ class UpscaleReport:
             "auto_tiled": self.auto_tiled,
             "patches": self.patches,
             "traced": self.traced,
+            "batch": self.batch,
+            "runtime": self.runtime,
             "load_seconds": self.load_seconds,
             "inference_seconds": self.inference_seconds,
             "total_seconds": self.total_seconds,
@@ -206,6 +216,16 @@ class Upscaler:
         """
         self._runner.warmup((size, size) if isinstance(size, int) else size for size in sizes)
 
+    def choose_runtime(self) -> str:
+        """Decide now whether TensorFlow or OpenVINO runs this model (normally decided in the background).
+
+        Returns
+        -------
+        str
+            What runs it and why, e.g. ``"TensorFlow (OpenVINO gives the same pixels but is not faster here: …)"``.
+        """
+        return self._runner.choose_runtime()
+
     def upscale(
         self,
         image: ImageInput,
@@ -284,24 +304,27 @@ class Upscaler:
         plan = None if patch_size is None else plan_patches(pixels.shape[0], pixels.shape[1], patch_size, chosen.padding)
         timings: list[float] = []
         traced = False
+        batch = 1 if plan is None else min(len(plan), self._runner.batch_size(*plan.patch_shape))
 
-        def run(piece: np.ndarray, done: int, total: int) -> np.ndarray:
+        def run(pieces: list[np.ndarray], total: int) -> np.ndarray:
             nonlocal traced
-            if deadline is not None:  # between patches: a run past its time stops here
-                limits.check_deadline(deadline, done - 1, total)
+            if deadline is not None:  # between calls: a run past its time stops here
+                limits.check_deadline(deadline, len(timings), total)
             start = time.perf_counter()
-            output, traced_now = self._runner(piece)
-            timings.append(time.perf_counter() - start)
+            outputs, traced_now = self._runner(np.stack(pieces))
+            timings.extend([(time.perf_counter() - start) / len(pieces)] * len(pieces))
             traced = traced or traced_now
-            if progress:
-                progress(done, total)
-            return output
+            for done in range(len(timings) - len(pieces) + 1, len(timings) + 1):
+                if progress:
+                    progress(done, total)  # still one step per patch
+            return outputs
 
         if plan is None:
-            output = run(pixels, 1, 1)
+            output = run([pixels], 1)[0]
         else:
-            outputs = (run(patch.read(pixels), done, len(plan)) for done, patch in enumerate(plan, 1))
-            output = stitch(plan, outputs, self.scale)
+            patches = list(plan)
+            groups = (patches[i : i + batch] for i in range(0, len(patches), batch))
+            output = stitch(plan, (out for group in groups for out in run([p.read(pixels) for p in group], len(plan))), self.scale)
         report = UpscaleReport(
             model=self.spec.id,
             input_size=(width, height),
@@ -316,5 +339,7 @@ class Upscaler:
             total_seconds=sum(timings),
             patch_seconds=tuple(timings),
             plan=plan,
+            batch=batch,
+            runtime=self._runner.runtime,
         )
         return self._runner.crop(output, height, width), report

@@ -59,6 +59,8 @@ def test_restores_a_crop_padded_to_multiples_of_64_and_cropped_back(maxim):
     assert result.image.shape == crop.shape and result.report.patches == 1
     smaller = maxim.upscale(crop[:40, :50])  # zero-padded to 64x64: the same traced shape
     assert smaller.shape == (40, 50, 3)
+    wider = maxim.run(_fixture(maxim.spec)[100:164, 200:328])  # a new size: the graph is traced once per model
+    assert wider.image.shape == (64, 128, 3) and not wider.report.traced
 
 
 def test_a_patch_size_is_rounded_up_to_a_multiple_of_64(maxim):

@@ -4,8 +4,11 @@ A graph model's ``modelTopology`` is a TensorFlow ``GraphDef`` written as
 JSON; its ``Const`` nodes are empty and take their values from the weights
 manifest (by node name, many of them int32). We parse the GraphDef (ignoring
 fields newer than our protobuf), fill the constants, clear the device pins the
-converter left (``/device:CPU:0``), import it, and prune it to one function
-from the signature's input to its output, with a dynamic ``[1, H, W, 3]`` input.
+converter left (``/device:CPU:0``), and import it into one function whose
+input, ``[N, H, W, 3]`` with every size unknown, is mapped onto the signature's
+input (``input_map``): pruning the imported graph instead took about three
+times as long for MAXIM (52 s against 12 s on a busy 2-core machine) and 1.5 GB
+more, and a shape-free function is optimised by TensorFlow once, not per size.
 Before any of that, every op is checked against an allow-list of pure tensor
 ops (:mod:`explorer.engine.formats.graph_ops`): a graph that could read or
 write files is refused without being imported.
@@ -27,7 +30,7 @@ __all__ = ["GraphModel", "load_graph_model"]
 
 
 class GraphModel:
-    """A pruned TensorFlow function built from a TF.js graph model.
+    """A TensorFlow function imported from a TF.js graph model.
 
     Attributes
     ----------
@@ -43,7 +46,7 @@ class GraphModel:
         self.op_counts = dict(op_counts)
 
     def __call__(self, batch):
-        """Run a ``[1, H, W, 3]`` float32 batch (a tensor or an array: the pruned function takes only tensors)."""
+        """Run an ``[N, H, W, 3]`` float32 batch (a tensor or an array: the imported function takes only tensors)."""
         tf = import_tensorflow()
         return self._function(tf.convert_to_tensor(batch, tf.float32))
 
@@ -108,13 +111,11 @@ def load_graph_model(path: Path, data: Mapping[str, Any]) -> GraphModel:
     weights = read_weights(data.get("weightsManifest", []), path.parent, source)
     _fill_constants(graph_def, weights, source)
 
-    def import_graph():
-        tf.compat.v1.import_graph_def(graph_def, name="")
+    def import_graph(batch):
+        return tf.compat.v1.import_graph_def(graph_def, input_map={input_name: batch}, return_elements=[output_name], name="")[0]
 
     try:
-        wrapped = tf.compat.v1.wrap_function(import_graph, [])
-        graph = wrapped.graph
-        function = wrapped.prune(graph.as_graph_element(input_name), graph.as_graph_element(output_name))
+        function = tf.compat.v1.wrap_function(import_graph, [tf.TensorSpec([None, None, None, 3], tf.float32)])
     except (ValueError, KeyError, TypeError, tf.errors.OpError) as exc:
         raise ModelFormatError(f"{source}: TensorFlow cannot import this graph ({exc}).") from exc
     parameters = sum(int(w.size) for w in weights.values() if w.dtype.kind == "f")

@@ -13,6 +13,9 @@ output is ``scale`` times larger):
 * the same for a tiled run (``tiled_*``) with patch size 64 and padding 4
   (UpscalerJS's patching: every patch is 64×64 and carries context, so tiling
   does more work than the whole image; ``tiled_gflop_s`` counts the work done);
+* ``runtime``: what ran the model (TensorFlow, or OpenVINO where it is
+  installed, exact and faster; decided before the timed calls), and
+  ``tiled_batch``: patches per model call in the tiled runs;
 * ``conv_peak_gflop_s``: a 3×3 64→64 convolution on 256² timed in the same
   process just before the model (:mod:`.peak`), and ``whole_peak_pct``: the
   whole-image rate as a percentage of it (the CPU may be shared, so the ratio
@@ -50,9 +53,9 @@ from explorer.reports.results import results_dir
 __all__ = ["SPEED_COLUMNS", "SpeedSettings", "machine_description", "measure_speed", "run_speed", "speed_markdown", "write_speed"]
 
 SPEED_COLUMNS = (
-    "model", "scale", "parameters", "size", "patch", "padding",
+    "model", "scale", "parameters", "size", "patch", "padding", "runtime",
     "load_s", "first_s", "whole_ms", "whole_mpx_s", "whole_gflop", "whole_gflop_s",
-    "tiled_patches", "tiled_first_s", "tiled_ms", "tiled_mpx_s", "tiled_gflop", "tiled_gflop_s",
+    "tiled_patches", "tiled_batch", "tiled_first_s", "tiled_ms", "tiled_mpx_s", "tiled_gflop", "tiled_gflop_s",
     "conv_peak_gflop_s", "whole_peak_pct", "base_rss_mib", "peak_rss_mib",
 )  # fmt: skip
 """Columns of ``speed.csv``, one row per model."""
@@ -95,6 +98,8 @@ class _Runs:
     steady: float
     patches: int
     patch_shape: tuple[int, int]
+    batch: int
+    runtime: str
 
 
 def measure_speed(model: str, settings: SpeedSettings = SpeedSettings()) -> dict:
@@ -122,7 +127,7 @@ def measure_speed(model: str, settings: SpeedSettings = SpeedSettings()) -> dict
     spec = get_spec(model)
     upscaler = Upscaler(spec)
     image = load_eval_image(_IMAGE, settings.size)
-    whole = _runs(upscaler, image, None, None, settings.repeats)
+    whole = _runs(upscaler, image, None, None, settings.repeats, before_timing=upscaler.choose_runtime)
     tiled = _runs(upscaler, image, settings.patch_size, settings.padding, settings.repeats)
     peak_rss = peak_memory_mib()
     keras_model = upscaler.model_file.keras_model  # the model that ran; None for graph models
@@ -132,21 +137,24 @@ def measure_speed(model: str, settings: SpeedSettings = SpeedSettings()) -> dict
     megapixels = image.shape[0] * image.shape[1] / 1e6
     return {
         "model": spec.id, "scale": spec.scale, "parameters": spec.parameters,
-        "size": settings.size, "patch": settings.patch_size, "padding": settings.padding,
+        "size": settings.size, "patch": settings.patch_size, "padding": settings.padding, "runtime": tiled.runtime,
         "load_s": upscaler.load_seconds, "first_s": whole.first, "whole_ms": whole.steady * 1e3,
         "whole_mpx_s": megapixels / whole.steady, "whole_gflop": whole_gflop, "whole_gflop_s": whole_gflop / whole.steady,
-        "tiled_patches": tiled.patches, "tiled_first_s": tiled.first, "tiled_ms": tiled.steady * 1e3,
+        "tiled_patches": tiled.patches, "tiled_batch": tiled.batch, "tiled_first_s": tiled.first, "tiled_ms": tiled.steady * 1e3,
         "tiled_mpx_s": megapixels / tiled.steady, "tiled_gflop": tiled_gflop, "tiled_gflop_s": tiled_gflop / tiled.steady,
         "conv_peak_gflop_s": conv_peak, "whole_peak_pct": 100 * whole_gflop / whole.steady / conv_peak,
         "base_rss_mib": base_rss, "peak_rss_mib": peak_rss,
     }  # fmt: skip
 
 
-def _runs(upscaler, image, patch_size: int | None, padding: int | None, repeats: int) -> _Runs:
+def _runs(upscaler, image, patch_size: int | None, padding: int | None, repeats: int, before_timing=None) -> _Runs:
     first = upscaler.run(image, patch_size=patch_size, padding=padding).report
-    steady = [upscaler.run(image, patch_size=patch_size, padding=padding).report.total_seconds for _ in range(repeats)]
+    if before_timing is not None:
+        before_timing()
+    reports = [upscaler.run(image, patch_size=patch_size, padding=padding).report for _ in range(repeats)]
     shape = first.plan.patch_shape if first.plan is not None else image.shape[:2]
-    return _Runs(first.total_seconds, statistics.median(steady), first.patches, tuple(shape))
+    steady = statistics.median(report.total_seconds for report in reports)
+    return _Runs(first.total_seconds, steady, first.patches, tuple(shape), reports[-1].batch, reports[-1].runtime)
 
 
 def run_speed(
@@ -225,7 +233,8 @@ def speed_markdown(frame: pd.DataFrame, machine: str) -> str:
             "a fresh process. `first_s`: first call, tracing included; `*_ms`: median of later calls; `mpx_s`: "
             "input megapixels per second; `gflop`: convolution work of one call, counted from the model's Conv2D "
             "layers (2·k·k·C_in·C_out·H·W each); `conv_peak_gflop_s`: a 3×3 64→64 convolution on 256² timed in the "
-            "same process (the measured conv peak) and `whole_peak_pct` the whole-image rate against it; "
+            "same process (the measured conv peak) and `whole_peak_pct` the whole-image rate against it; `runtime`: "
+            "what ran the model (OpenVINO only where installed, exact and faster); `tiled_batch`: patches per call; "
             "`peak_rss_mib`: the process's peak resident memory (VmHWM, TensorFlow included). "
             "Raw rows: [speed.csv](speed.csv).",
             "",
