@@ -42,10 +42,13 @@ from explorer.engine.runtimes import (
 from explorer.engine.tiling import round_up_to_multiple
 from explorer.errors import ModelFormatError, SettingsError
 
-__all__ = ["BATCH_PIXELS", "LoadedModel", "ModelRunner", "clear_model_cache", "get_loaded_model", "padded_size"]
+__all__ = ["BATCH_PIXELS", "MAX_BATCH", "LoadedModel", "ModelRunner", "clear_model_cache", "get_loaded_model", "padded_size"]
 
 BATCH_PIXELS = 128 * 128
 """Same-size patches are run together up to this many input pixels per call (4 patches of 64², 1 of 128²)."""
+
+MAX_BATCH = 8
+"""And at most this many patches per call (larger batches ran no faster, and a deadline is checked between calls)."""
 
 
 @dataclass
@@ -212,8 +215,8 @@ class ModelRunner:
         return (output if pixels.ndim == 4 else output[0]), traced
 
     def batch_size(self, height: int, width: int) -> int:
-        """How many ``height``×``width`` patches to run in one call: up to :data:`BATCH_PIXELS` input pixels."""
-        return max(1, BATCH_PIXELS // (height * width))
+        """How many ``height``×``width`` patches to run in one call: up to :data:`BATCH_PIXELS` and :data:`MAX_BATCH`."""
+        return max(1, min(MAX_BATCH, BATCH_PIXELS // (height * width)))
 
     @property
     def runtime(self) -> str:

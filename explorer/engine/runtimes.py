@@ -64,6 +64,11 @@ class TracedFunction:
         self._lock = threading.Lock()
 
     @property
+    def traces(self) -> int:
+        """How many functions have been traced so far (0 before the first call)."""
+        return len(self._per_shape) + (self._polymorphic is not None)
+
+    @property
     def polymorphic(self) -> bool:
         """True while one traced function serves every size (False: one per shape)."""
         return self._try_polymorphic

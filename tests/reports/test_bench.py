@@ -13,7 +13,7 @@ from PIL import Image
 
 from explorer import Upscaler, get_spec, list_models
 from explorer.cli import main
-from explorer.engine.runner import BATCH_PIXELS
+from explorer.engine.runner import BATCH_PIXELS, MAX_BATCH
 from explorer.engine.tiling import plan_patches
 from explorer.errors import ExplorerError
 from explorer.quality.evaluate import evaluate
@@ -178,7 +178,7 @@ def test_measure_speed_in_process():
     keras_model = Upscaler("esrgan-slim/2x").model_file.keras_model
     assert row["whole_gflop"] == conv_flops(keras_model, 32, 32) / 1e9
     patches = len(plan_patches(32, 32, 16, 2))
-    assert row["tiled_patches"] == patches and row["tiled_batch"] == min(patches, BATCH_PIXELS // (16 * 16))
+    assert row["tiled_patches"] == patches and row["tiled_batch"] == min(patches, MAX_BATCH, BATCH_PIXELS // (16 * 16))
     assert row["runtime"] == "tensorflow"  # the suite's default (tests/conftest.py)
     assert row["tiled_gflop"] == pytest.approx(patches * conv_flops(keras_model, 16, 16) / 1e9)
     assert row["peak_rss_mib"] >= row["base_rss_mib"] > 0
