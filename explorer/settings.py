@@ -15,6 +15,8 @@ Variable                                   Meaning (default)
 ``UPSCALER_EXPLORER_CDN``                  CDN base addresses, comma-separated, tried in order (:data:`DEFAULT_CDNS`)
 ``UPSCALER_EXPLORER_CARDS``                folder of the model cards (those the package carries)
 ``UPSCALER_EXPLORER_DOWNLOAD_SECONDS``     longest one model download may take, all files (600)
+``UPSCALER_EXPLORER_DATASETS``             folder holding ``Set5/`` and ``Set14/`` (``../shared/datasets``
+                                           beside the repository)
 ``UPSCALER_EXPLORER_MAX_PIXELS``           largest input image, in pixels (:data:`DEFAULT_MAX_PIXELS`)
 ``UPSCALER_EXPLORER_AUTO_TILE_PIXELS``     outputs larger than this are tiled (2048×2048)
 ``UPSCALER_EXPLORER_MODEL_CACHE``          loaded models a process keeps (4)
@@ -62,6 +64,7 @@ __all__ = [
     "cards_dir",
     "cdn_bases",
     "download_seconds",
+    "datasets_dir",
     "is_offline",
     "max_pixels",
     "npm_registry",
@@ -173,6 +176,18 @@ def download_seconds() -> int:
     """The longest one model download (a model.json and its shards, or a package's files) may take:
     ``$UPSCALER_EXPLORER_DOWNLOAD_SECONDS``, default 600."""
     return _positive_int("DOWNLOAD_SECONDS", 600)
+
+
+def datasets_dir() -> Path:
+    """Folder holding the standard test sets ``Set5/`` and ``Set14/`` (used by ``bench quality``).
+
+    ``$UPSCALER_EXPLORER_DATASETS`` if set; else ``../shared/datasets`` beside
+    the repository (where CI lays the shared data next to its clone).
+    """
+    override = _text("DATASETS")
+    if override:
+        return Path(override).expanduser()
+    return Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
 def max_pixels() -> int | None:

@@ -235,9 +235,9 @@ def build_catalog_tab() -> CatalogTab:
         datatype=["str", "str", "number", "str", "number", "number", "str", "str", "str", "number", "number", "number"],
     )  # fmt: skip
     gr.Markdown(
-        "Parameters in millions. MB: weights on disk. PSNR-Y (dB) and SSIM-Y: mean over the evaluation photos at the model's scale "
-        "(reference mode: shrink, upscale, compare; higher is better). ms: one whole-image call on a 256×256 "
-        "input. Empty where not measured yet.",
+        "Parameters in millions. MB: weights on disk. PSNR-Y (dB) and SSIM-Y: mean over Set5 at the model's scale "
+        "(reference mode: shrink, upscale, compare; higher is better; every set and measure: Benchmarks tab). ms: one "
+        "whole-image call on a 256×256 input. Empty where not measured yet.",
         elem_classes=["hint"],
     )
     with gr.Row(equal_height=False):

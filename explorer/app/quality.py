@@ -15,12 +15,13 @@ from explorer.app.common import user_errors
 from explorer.app.pictures import rgb_view
 from explorer.quality.evaluate import score
 
-__all__ = ["QUALITY_HINT", "empty_scores", "headline", "quality_table", "score_output"]
+__all__ = ["QUALITY_HINT", "detail", "empty_scores", "headline", "quality_table", "score_output"]
 
 QUALITY_HINT = (
     "Turn on **reference mode** to score the model: your image is treated as the high-resolution original, "
     "shrunk by the model's scale (antialiased bicubic), upscaled again, and compared with the original "
-    "(PSNR and SSIM, on luma and on RGB), next to the classical upscalers."
+    "(PSNR and SSIM on luma and on RGB; GMSD for edges; the high-frequency ratio for fine detail), next to the "
+    "classical upscalers, and ranked against the best of them."
 )
 """Shown where the scores go until reference mode is on."""
 
@@ -32,6 +33,8 @@ _SCORE_COLUMNS = {
     "ssim_y": "SSIM-Y",
     "psnr_rgb": "PSNR-RGB (dB)",
     "ssim_rgb": "SSIM-RGB",
+    "gmsd": "GMSD (lower is better)",
+    "hf_ratio": "HF ratio (original = 1)",
     "seconds": "time (s)",
 }
 
@@ -46,7 +49,8 @@ def quality_table(table: pd.DataFrame) -> pd.DataFrame:
     """An evaluation table (:data:`explorer.quality.evaluate.COLUMNS`) with readable headers, short names, rounding."""
     shown = table[list(_SCORE_COLUMNS)].rename(columns=_SCORE_COLUMNS)
     shown["method"] = shown["method"].str.replace("@upscalerjs/", "", regex=False)  # narrow enough to show every column
-    return shown.round({"PSNR-Y (dB)": 2, "PSNR-RGB (dB)": 2, "SSIM-Y": 4, "SSIM-RGB": 4, "time (s)": 3})
+    return shown.round({"PSNR-Y (dB)": 2, "PSNR-RGB (dB)": 2, "SSIM-Y": 4, "SSIM-RGB": 4, "GMSD (lower is better)": 4,
+                        "HF ratio (original = 1)": 3, "time (s)": 3})  # fmt: skip
 
 
 def headline(table: pd.DataFrame, scale: int) -> str:
@@ -69,10 +73,25 @@ def headline(table: pd.DataFrame, scale: int) -> str:
     if not psnr_wins and not ssim_wins:
         return (
             f"**{scores}**: {best['method'].capitalize()} beats this model on PSNR and SSIM here: {rival}. "
-            "Such models aim at sharp-looking detail rather than at these pixel-wise scores; judge by eye too."
+            "Such models aim at sharp-looking detail rather than at these pixel-wise scores: see the fine detail "
+            "and edges below, and judge by eye too."
         )
     lead, trail = ("PSNR", "SSIM") if psnr_wins else ("SSIM", "PSNR")
     return f"**{scores}**: better than the best classical filter, {rival}, on {lead} but not on {trail} here."
+
+
+def detail(table: pd.DataFrame) -> str:
+    """What PSNR/SSIM miss: the model's fine detail (HF ratio) and edges (GMSD) against the best classical baseline."""
+    model = table.iloc[0]
+    baselines = table[table["kind"] == "baseline"]
+    best = baselines.loc[baselines["psnr_y"].idxmax()]
+    more = "more" if model["hf_ratio"] > best["hf_ratio"] else "less"
+    edges = "closer to" if model["gmsd"] < best["gmsd"] else "further from"
+    return (
+        f"Fine detail: the model keeps {more} than {best['method']} (high-frequency ratio {model['hf_ratio']:.2f} "
+        f"against {best['hf_ratio']:.2f}; the original is 1), and its edges are {edges} the original's (GMSD "
+        f"{model['gmsd']:.4f} against {best['gmsd']:.4f}, lower is better)."
+    )
 
 
 def score_output(
@@ -94,11 +113,13 @@ def score_output(
     Returns
     -------
     tuple
-        A Markdown headline (model against bicubic) and :func:`quality_table` of every row.
+        A Markdown headline (the model ranked against the best classical upscaler, then
+        what it does for fine detail and edges: :func:`headline`, :func:`detail`) and
+        :func:`quality_table` of every row.
     """
     with user_errors():
         table, _ = score(reference, low, scale, {model_id: (rgb_view(output), seconds)})
-    text = headline(table, scale) + (
+    text = " ".join([headline(table, scale), detail(table)]) + (
         f" Scored against your image ({reference.shape[1]}×{reference.shape[0]}) after shrinking it {scale}× and "
         f"upscaling it again; {scale} px are cropped from each border, as the SR literature does."
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 from explorer.cli._common import status
@@ -21,15 +22,41 @@ def register(commands) -> None:
     kinds = bench.add_subparsers(dest="bench", required=True, metavar="KIND")
     quality = kinds.add_parser(
         "quality",
-        help="PSNR/SSIM of every upscaling model and the baselines on scikit-image's colour photographs",
-        description="Reference mode on scikit-image's colour photographs (central crops): downscale with "
-        "antialiased bicubic, upscale with every upscaling model of each scale and with the baselines, score "
-        "against the crop. Also saves the sample crops shown in the cards.",
+        help="PSNR/SSIM/GMSD of every upscaling model and the baselines on Set5, Set14 and photographs",
+        description="Reference mode on evaluation sets: downscale each high-resolution image with antialiased "
+        "bicubic, upscale it with every upscaling model of each scale and with the classical filters, score against "
+        "the original (PSNR/SSIM on Y and RGB, GMSD, high-frequency energy ratio). Also saves the sample crops shown "
+        "in the cards (from the skimage set).",
     )
     quality.add_argument("--scales", type=int, nargs="+", default=[2, 3, 4, 8], metavar="S", help="scales to run (default: 2 3 4 8)")
-    quality.add_argument("--limit-size", type=int, default=256, metavar="N", help="central N×N crop of each image (default: 256)")
-    quality.add_argument("--images", nargs="+", metavar="NAME", help="only these evaluation images (default: all)")
+    quality.add_argument(
+        "--sets", nargs="+", default=["set5", "set14", "skimage"], metavar="SET",
+        help="set5, set14 (read from --datasets), skimage (scikit-image's colour photographs) or a folder of "
+        "high-resolution images (default: set5 set14 skimage)",
+    )  # fmt: skip
+    quality.add_argument(
+        "--datasets", type=Path, metavar="DIR",
+        help="folder holding Set5/ and Set14/ (default: $UPSCALER_EXPLORER_DATASETS, else ../shared/datasets beside "
+        "the repository)",
+    )  # fmt: skip
+    quality.add_argument(
+        "--limit-size", type=int, metavar="N",
+        help="cut every image to its central N×N crop (default: 256 for skimage, whole images for the others)",
+    )  # fmt: skip
     quality.add_argument("--samples-dir", type=Path, metavar="DIR", help="where to save sample crops (default: model_cards/samples)")
+    restoration = kinds.add_parser(
+        "restoration",
+        help="the restoration models and classical filters on synthetic degradations of clean crops",
+        description="Reference mode for restoration models: each clean image (central crop) is degraded "
+        "synthetically (noise σ 15/25/50, Gaussian and motion blur, low light, rain, haze), restored by every "
+        "restoration model of that task, by nothing and by classical filters, and scored against the clean crop "
+        "(PSNR/SSIM on Y and RGB, GMSD, high-frequency energy ratio). Retouching has no synthetic degradation.",
+    )
+    restoration.add_argument("--sets", nargs="+", default=["set5"], metavar="SET",
+                             help="set5, set14, skimage or a folder of clean images (default: set5)")  # fmt: skip
+    restoration.add_argument("--datasets", type=Path, metavar="DIR", help="folder holding Set5/ and Set14/ (as for quality)")
+    restoration.add_argument("--limit-size", type=int, default=128, metavar="N",
+                             help="central N×N crop of each image (default: 128; MAXIM is slow on CPU)")  # fmt: skip
     speed = kinds.add_parser(
         "speed",
         help="load time, first call, steady speed, GFLOP/s and peak memory per model",
@@ -41,7 +68,7 @@ def register(commands) -> None:
     speed.add_argument("--padding", type=int, default=4, metavar="N", help="padding of the tiled runs (default: 4)")
     speed.add_argument("--repeats", type=int, default=3, metavar="N", help="timed calls after the first (default: 3)")
     speed.add_argument("--task", help="only models for this task (default: every model)")
-    for parser in (quality, speed):
+    for parser in (quality, restoration, speed):
         parser.add_argument("--models", metavar="GLOB", help="shell-style pattern on model id or alias (default: all)")
         parser.add_argument("--out", type=Path, metavar="DIR", help="results folder (default: model_cards/results)")
         parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -50,23 +77,52 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the chosen benchmark and write its tables."""
-    return _run_quality(args) if args.bench == "quality" else _run_speed(args)
+    return {"quality": _run_quality, "restoration": _run_restoration, "speed": _run_speed}[args.bench](args)
 
 
 def _run_quality(args: argparse.Namespace) -> int:
-    from explorer.reports.bench.quality import run_quality, select_models, summarise, write_quality
+    from explorer.reports.bench.dataset import load_set
+    from explorer.reports.bench.quality import run_quality, select_models, set_title, summarise, write_quality
     from explorer.reports.results import results_dir, samples_dir
 
+    if args.limit_size is not None and args.limit_size < 1:
+        raise ExplorerError(f"--limit-size must be at least 1 pixel, got {args.limit_size}.")
     models = select_models(args.models, args.scales)
-    frame = run_quality(
-        models, args.scales, images=args.images, size=args.limit_size, samples=args.samples_dir or samples_dir(), progress=not args.quiet
-    )
+    sets = [load_set(name, size=args.limit_size, root=args.datasets) for name in dict.fromkeys(args.sets)]
+    started = time.perf_counter()
+    frame = run_quality(models, args.scales, sets=sets, samples=args.samples_dir or samples_dir(), progress=not args.quiet)
     out = args.out or results_dir()
     write_quality(frame, out)
-    summary = summarise(frame)
-    for scale, block in summary.groupby("scale"):
-        print(f"scale {scale}: " + ", ".join(f"{m.removeprefix('@upscalerjs/')} {p:.2f}" for m, p in zip(block["method"], block["psnr_y"])))
-    print(f"Wrote {out / 'quality.csv'} and {out / 'quality.md'} (mean PSNR-Y in dB above).")
+    for (set_name, scale), block in summarise(frame).groupby(["set", "scale"], sort=False):
+        scores = ", ".join(f"{m.removeprefix('@upscalerjs/')} {p:.2f}" for m, p in zip(block["method"], block["psnr_y"]))
+        print(f"{set_title(set_name)} x{scale}: {scores}")
+    print(f"Wrote {out / 'quality.csv'} and {out / 'quality.md'} (mean PSNR-Y in dB above) in {time.perf_counter() - started:.0f} s.")
+    return 0
+
+
+def _run_restoration(args: argparse.Namespace) -> int:
+    from explorer.reports.bench.dataset import load_set
+    from explorer.reports.results import results_dir
+    from explorer.reports.bench.restoration import (
+        restoration_summary,
+        run_restoration,
+        select_restoration_models,
+        write_restoration,
+    )
+
+    if args.limit_size < 1:
+        raise ExplorerError(f"--limit-size must be at least 1 pixel, got {args.limit_size}.")
+    models = select_restoration_models(args.models)
+    sets = [load_set(name, size=args.limit_size, root=args.datasets) for name in dict.fromkeys(args.sets)]
+    started = time.perf_counter()
+    frame = run_restoration(models, sets=sets, progress=not args.quiet, status=status)
+    out = args.out or results_dir()
+    write_restoration(frame, out)
+    for degradation, block in restoration_summary(frame).groupby("degradation", sort=False):
+        scores = ", ".join(f"{m.removeprefix('@upscalerjs/')} {p:.2f}" for m, p in zip(block["method"], block["psnr_rgb"]))
+        print(f"{degradation}: {scores}")
+    print(f"Wrote {out / 'restoration.csv'} and {out / 'restoration.md'} (mean PSNR-RGB in dB above) in "
+          f"{time.perf_counter() - started:.0f} s.")  # fmt: skip
     return 0
 
 

@@ -15,8 +15,10 @@ Given a high-resolution (HR) image, :func:`evaluate`
    filters) at the same scale;
 4. scores every output against the mod-cropped HR image with
    :mod:`explorer.quality.metrics`: PSNR and SSIM on the BT.601 luma (``psnr_y``,
-   ``ssim_y``) and on RGB (``psnr_rgb``, ``ssim_rgb``), cropping ``scale``
-   pixels from every side.
+   ``ssim_y``) and on RGB (``psnr_rgb``, ``ssim_rgb``), GMSD (``gmsd``: do the
+   edges agree? lower is better) and the high-frequency energy ratio
+   (``hf_ratio``: 1 is as much fine detail as the original, bicubic is far
+   below), cropping ``scale`` pixels from every side.
 
 Outputs are the rounded uint8 images each method produces.
 """
@@ -56,7 +58,7 @@ __all__ = [
 BASELINES: Mapping[str, Image.Resampling] = RESAMPLING
 """The classical upscalers every model is compared with: Pillow's filters by name (:data:`explorer.engine.images.RESAMPLING`)."""
 
-COLUMNS = ("method", "kind", "psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb", "seconds")
+COLUMNS = ("method", "kind", "psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb", "gmsd", "hf_ratio", "seconds")
 """Columns of :attr:`Evaluation.table`, in order."""
 
 
@@ -73,8 +75,8 @@ class Evaluation:
     table : pandas.DataFrame
         One row per method (the model first, then the baselines) with the
         columns ``method`` (model id or baseline name), ``kind`` (``"model"``
-        or ``"baseline"``), ``psnr_y``, ``ssim_y``, ``psnr_rgb``, ``ssim_rgb``
-        and ``seconds`` (wall time to produce the output; for the model it
+        or ``"baseline"``), ``psnr_y``, ``ssim_y``, ``psnr_rgb``, ``ssim_rgb``,
+        ``gmsd``, ``hf_ratio`` and ``seconds`` (wall time to produce the output; for the model it
         includes tracing it if this input size is new to the process).
     reference : ndarray
         The mod-cropped HR image (H×W×3 uint8) every output is scored against.
@@ -208,12 +210,23 @@ def reference_pair(hr_image: ImageInput, scale: int) -> tuple[np.ndarray, np.nda
     return reference, downscale(reference, scale)
 
 
-def score_row(method: str, kind: str, output: np.ndarray, reference: np.ndarray, scale: int, seconds: float) -> dict:
-    """One row of an evaluation table: the four scores of ``output`` against ``reference``."""
+def score_row(
+    method: str, kind: str, output: np.ndarray, reference: np.ndarray, scale: int, seconds: float, *, crop_border: int | None = None
+) -> dict:
+    """One row of an evaluation table: the scores of ``output`` against ``reference``.
+
+    PSNR and SSIM on Y and RGB, GMSD at full resolution (lower is better; see
+    :func:`~explorer.quality.metrics.gmsd` for why not halved) and the high-frequency
+    energy ratio (1: as much fine detail as the reference), all with
+    ``crop_border`` pixels (default: the scale) cropped from every side.
+    """
+    crop = scale if crop_border is None else crop_border
     scores = {}
     for suffix, y_channel in (("y", True), ("rgb", False)):
-        scores[f"psnr_{suffix}"] = metrics.psnr(reference, output, crop_border=scale, y_channel=y_channel)
-        scores[f"ssim_{suffix}"] = metrics.ssim(reference, output, crop_border=scale, y_channel=y_channel)
+        scores[f"psnr_{suffix}"] = metrics.psnr(reference, output, crop_border=crop, y_channel=y_channel)
+        scores[f"ssim_{suffix}"] = metrics.ssim(reference, output, crop_border=crop, y_channel=y_channel)
+    scores["gmsd"] = metrics.gmsd(reference, output, crop_border=crop, downsample=False)
+    scores["hf_ratio"] = metrics.hf_ratio(reference, output, scale=scale, crop_border=crop)
     return {"method": method, "kind": kind, **scores, "seconds": seconds}
 
 

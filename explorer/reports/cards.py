@@ -4,13 +4,15 @@ The cards in ``model_cards/`` are Hugging Face model cards. Their measured
 parts are generated from the benchmark results (``model_cards/results/*.csv``)
 and never typed by hand:
 
-* the front matter's ``model-index``: PSNR and SSIM (Y and RGB) per variant,
-  the mean over the evaluation set, in Hugging Face's format (see
+* the front matter's ``model-index``: PSNR, SSIM (Y and RGB) and GMSD per
+  variant and evaluation set (Set5, Set14, photographs; restoration models:
+  per synthetic degradation), in Hugging Face's format (see
   :func:`model_index`), and its ``datasets``: the Hugging Face Hub ids of
   the variants' training sets, where the Hub has one (:data:`HUB_DATASETS`);
 * regions of the body between ``<!-- BEGIN GENERATED: name -->`` and
   ``<!-- END GENERATED: name -->``: ``variants`` (the spec table, from the
-  front matter), ``quality``, ``speed`` and ``samples``.
+  front matter), ``quality``, ``restoration``, ``speed`` and ``samples``
+  (the quality and restoration text is written by :mod:`explorer.reports.story`).
 
 Everything else (the rest of the front matter, hand-written prose) is kept
 byte for byte. A card without the markers of ``quality``, ``speed`` or
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -31,9 +33,11 @@ import yaml
 
 from explorer.engine.registry import ModelSpec, cards_dir, read_card, split_card
 from explorer.errors import ModelFormatError
-from explorer.reports.bench.quality import image_order, summarise
+from explorer.reports.bench.dataset import SKIMAGE, set_order
+from explorer.reports.bench.quality import set_protocol, set_title
 from explorer.reports.bench.tables import markdown_table, write_text
 from explorer.reports.results import SAMPLE, results_dir, sample_names, samples_dir
+from explorer.reports.story import quality_section, restoration_section
 
 __all__ = [
     "HUB_DATASETS",
@@ -46,11 +50,11 @@ __all__ = [
     "update_cards",
 ]
 
-SECTIONS = ("variants", "quality", "speed", "samples")
+SECTIONS = ("variants", "quality", "restoration", "speed", "samples")
 """The generated body regions, in the order they are appended to a card that lacks them."""
 
-DATASET_TYPE = "skimage-photographs"
-"""``model-index`` dataset type of the evaluation set (colour photographs from scikit-image)."""
+DATASET_TYPES = {"set5": "set5", "set14": "set14", SKIMAGE: "skimage-photographs"}
+"""``model-index`` dataset type of each named evaluation set (a folder's set uses its name)."""
 
 HUB_DATASETS = {"div2k": "eugenesiow/Div2k"}
 """Training sets named in the cards (a variant's ``dataset``) that have a Hugging Face Hub dataset id.
@@ -87,15 +91,18 @@ class CardResults:
         Rows of ``speed.csv`` (empty if there is none).
     samples : pathlib.Path
         Folder of the sample crops.
+    restoration : pandas.DataFrame
+        Rows of ``restoration.csv`` (empty if there is none).
     """
 
     quality: pd.DataFrame
     speed: pd.DataFrame
     samples: Path
+    restoration: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def card_results(results: Path | None = None, samples: Path | None = None) -> CardResults:
-    """Read ``quality.csv`` and ``speed.csv`` (missing files give empty tables).
+    """Read ``quality.csv``, ``speed.csv`` and ``restoration.csv`` (missing files give empty tables).
 
     Parameters
     ----------
@@ -106,43 +113,61 @@ def card_results(results: Path | None = None, samples: Path | None = None) -> Ca
     """
     results = results or results_dir()
     samples = samples or samples_dir()
-    frames = [pd.read_csv(results / name) if (results / name).exists() else pd.DataFrame() for name in ("quality.csv", "speed.csv")]
-    return CardResults(quality=frames[0], speed=frames[1], samples=samples)
+    names = ("quality.csv", "speed.csv", "restoration.csv")
+    frames = [pd.read_csv(results / name) if (results / name).exists() else pd.DataFrame() for name in names]
+    quality = frames[0] if frames[0].empty or "set" in frames[0].columns else frames[0].assign(set=SKIMAGE)
+    return CardResults(quality=quality, speed=frames[1], samples=samples, restoration=frames[2])
 
 
-def model_index(specs: Sequence[ModelSpec], quality: pd.DataFrame) -> list[dict[str, Any]]:
-    """Hugging Face ``model-index`` of one card: one entry, one result per measured variant.
+def model_index(specs: Sequence[ModelSpec], quality: pd.DataFrame, restoration: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """Hugging Face ``model-index`` of one card: one entry, one result per measured variant and evaluation set.
 
     The entry is named after the package (the card's repository). Hugging
     Face's tooling (``huggingface_hub``'s ``ModelCard``) keeps only one entry
     name and merges results that share task and dataset (type, config,
     split), so each variant's result carries the variant in its task name
-    and as its ``dataset.config``: every variant's numbers survive a
-    ``ModelCard.load(...).save(...)`` round trip, and say whose they are.
+    and as its ``dataset.config``, and each set its own ``dataset.type``
+    (``set5``, ``set14``, ``skimage-photographs``, ``synthetic-noise-25``...):
+    every variant's numbers on every set survive a ``ModelCard.load(...).save(...)``
+    round trip, and say whose they are.
 
-    Each result holds the mean PSNR (dB, 2 decimals) and SSIM (4 decimals),
-    on Y and on RGB, over the evaluation images at the variant's scale.
+    Upscalers: the mean PSNR (dB, 2 decimals), SSIM and GMSD (4 decimals), on
+    Y (and PSNR/SSIM on RGB), over each set's images at the variant's scale,
+    Set5 and Set14 first. Restoration models: the same on each synthetic
+    degradation of their task (:mod:`explorer.reports.bench.restoration`).
     """
-    if quality.empty or not specs:
-        return []
     results = []
     for spec in specs:
-        rows = quality[(quality["method"] == spec.id) & (quality["scale"] == spec.scale)]
-        if rows.empty:
-            continue
-        crops = "/".join(f"{c}×{c}" for c in sorted(rows["crop"].unique()))
-        dataset = f"scikit-image colour photographs ({rows['image'].nunique()} images, central {crops} crops)"
-        metrics = [
-            _metric("psnr", rows["psnr_y"].mean(), 2, "PSNR (Y, BT.601)"),
-            _metric("ssim", rows["ssim_y"].mean(), 4, "SSIM (Y, BT.601)"),
-            _metric("psnr", rows["psnr_rgb"].mean(), 2, "PSNR (RGB)"),
-            _metric("ssim", rows["ssim_rgb"].mean(), 4, "SSIM (RGB)"),
-        ]
-        what = f"super-resolution {spec.scale}x" if spec.task == "upscaling" else spec.task
-        task = {"type": "image-to-image", "name": f"Image {what}: {spec.short_id}"}
-        dataset = {"name": dataset, "type": DATASET_TYPE, "config": spec.short_id}
-        results.append({"task": task, "dataset": dataset, "metrics": metrics})
+        if not quality.empty:
+            rows = quality[(quality["method"] == spec.id) & (quality["scale"] == spec.scale)]
+            for set_name in set_order(rows["set"]):
+                on_set = rows[rows["set"] == set_name]
+                what = f"super-resolution {spec.scale}x" if spec.task == "upscaling" else spec.task
+                task = {"type": "image-to-image", "name": f"Image {what}: {spec.short_id}"}
+                dataset = {"name": f"{set_title(set_name)} ({set_protocol(quality, set_name)})",
+                           "type": DATASET_TYPES.get(set_name, set_name), "config": spec.short_id}  # fmt: skip
+                results.append({"task": task, "dataset": dataset, "metrics": _metrics(on_set, "y")})
+        if restoration is not None and not restoration.empty:
+            rows = restoration[restoration["method"] == spec.id]
+            for degradation, on_set in rows.groupby("degradation", sort=False):
+                task = {"type": "image-to-image", "name": f"Image {spec.task} ({degradation}): {spec.short_id}"}
+                sets = " + ".join(f"{set_title(n)} ({set_protocol(rows, n)})" for n in set_order(on_set["set"]))
+                dataset = {"name": f"{sets}, synthetic {degradation}", "type": f"synthetic-{degradation}", "config": spec.short_id}
+                results.append({"task": task, "dataset": dataset, "metrics": _metrics(on_set, "rgb")})
     return [{"name": specs[0].package, "results": results}] if results else []
+
+
+def _metrics(rows: pd.DataFrame, first: str) -> list[dict[str, Any]]:
+    """PSNR and SSIM on ``first`` (``y`` or ``rgb``), then on the other, then GMSD."""
+    second = "rgb" if first == "y" else "y"
+    label = {"y": "Y, BT.601", "rgb": "RGB"}
+    return [
+        _metric("psnr", rows[f"psnr_{first}"].mean(), 2, f"PSNR ({label[first]})"),
+        _metric("ssim", rows[f"ssim_{first}"].mean(), 4, f"SSIM ({label[first]})"),
+        _metric("psnr", rows[f"psnr_{second}"].mean(), 2, f"PSNR ({label[second]})"),
+        _metric("ssim", rows[f"ssim_{second}"].mean(), 4, f"SSIM ({label[second]})"),
+        _metric("gmsd", rows["gmsd"].mean(), 4, "GMSD (lower is better)"),
+    ]
 
 
 def hub_datasets(specs: Sequence[ModelSpec]) -> list[str]:
@@ -175,7 +200,7 @@ def render_card(text: str, specs: Sequence[ModelSpec], results: CardResults, *, 
         The new text; equal to ``text`` when nothing changed.
     """
     front, body = split_card(text, source)
-    index = model_index(specs, results.quality)
+    index = model_index(specs, results.quality, results.restoration)
     if index:
         front = _with_model_index(front, index)
     front = _with_datasets(front, hub_datasets(specs))
@@ -218,7 +243,7 @@ def _with_section(body: str, name: str, content: str | None, *, append: bool) ->
 
 
 def _not_measured(name: str) -> str:
-    command = "bench speed" if name == "speed" else "bench quality"
+    command = {"speed": "bench speed", "restoration": "bench restoration"}.get(name, "bench quality")
     return f"Not measured yet: run `python -m explorer {command}`, then `python -m explorer cards`."
 
 
@@ -245,56 +270,11 @@ def _variants_section(specs: Sequence[ModelSpec], results: CardResults) -> str: 
 
 
 def _quality_section(specs: Sequence[ModelSpec], results: CardResults) -> str | None:
-    quality = results.quality
-    ids = [spec.id for spec in specs]
-    if quality.empty or not quality["method"].isin(ids).any():
-        return None
-    summary = summarise(quality).set_index(["scale", "method"])
-    table, per_image = [], []
-    for spec in specs:
-        if (spec.scale, spec.id) not in summary.index:
-            continue
-        own, bicubic = summary.loc[(spec.scale, spec.id)], summary.loc[(spec.scale, "bicubic")]
-        table.append(
-            {
-                "variant": f"`{spec.id}`",
-                "PSNR-Y": own["psnr_y"],
-                "SSIM-Y": own["ssim_y"],
-                "PSNR-RGB": own["psnr_rgb"],
-                "SSIM-RGB": own["ssim_rgb"],
-                "bicubic PSNR-Y": bicubic["psnr_y"],
-                "bicubic SSIM-Y": bicubic["ssim_y"],
-                "Δ PSNR-Y": own["delta_psnr_y"],
-                "beats bicubic": f"{int(own['beats_bicubic'])} of {int(own['images'])}",
-            }
-        )
-        per_image.append(_per_image_row(quality, spec))
-    images = ", ".join(image_order(quality["image"]))
-    crops = "/".join(f"{c}×{c}" for c in sorted(quality["crop"].unique()))
-    formats = {"PSNR-Y": ".2f", "SSIM-Y": ".4f", "PSNR-RGB": ".2f", "SSIM-RGB": ".4f", "bicubic PSNR-Y": ".2f", "bicubic SSIM-Y": ".4f", "Δ PSNR-Y": "+.2f"}
-    return "\n".join(
-        [
-            f"Reference mode on colour photographs from scikit-image ({images}; central {crops} crops): each is "
-            "downscaled by the variant's scale with Pillow's antialiased bicubic, upscaled again, and compared with "
-            "the original: PSNR (dB) and SSIM on the BT.601 luma (Y) and on RGB, with `scale` pixels cropped from "
-            "each side; mean over the images. Bicubic is Pillow's, at the same scale. Generated from "
-            "[results/quality.csv](results/quality.csv) by `python -m explorer cards`; all methods: "
-            "[results/quality.md](results/quality.md).",
-            "",
-            markdown_table(pd.DataFrame(table), formats),
-            "",
-            "PSNR-Y per image (dB), this variant / bicubic:",
-            "",
-            markdown_table(pd.DataFrame(per_image)),
-        ]
-    )
+    return quality_section(specs, results.quality)
 
 
-def _per_image_row(quality: pd.DataFrame, spec: ModelSpec) -> dict[str, str]:
-    at_scale = quality[quality["scale"] == spec.scale]
-    own = at_scale[at_scale["method"] == spec.id].set_index("image")["psnr_y"]
-    bicubic = at_scale[at_scale["method"] == "bicubic"].set_index("image")["psnr_y"]
-    return {"variant": f"`{spec.short_id}`", **{image: f"{own[image]:.2f} / {bicubic[image]:.2f}" for image in image_order(own.index)}}
+def _restoration_section(specs: Sequence[ModelSpec], results: CardResults) -> str | None:
+    return restoration_section(specs, results.restoration)
 
 
 def _speed_section(specs: Sequence[ModelSpec], results: CardResults) -> str | None:
@@ -364,6 +344,7 @@ def _image_cell(name: str, alt: str) -> str:
 _SECTION_BUILDERS: dict[str, Callable[[Sequence[ModelSpec], CardResults], str | None]] = {
     "variants": _variants_section,
     "quality": _quality_section,
+    "restoration": _restoration_section,
     "speed": _speed_section,
     "samples": _samples_section,
 }

@@ -128,7 +128,10 @@ def measured_by_model(tables: list[ResultTable]) -> pd.DataFrame:
     """Measured numbers per model id: mean ``psnr_y``/``ssim_y`` and ``whole_ms``, where the results have them.
 
     Quality is averaged over the images measured at the model's own scale
-    (rows whose ``kind`` is ``"model"`` when the column exists).
+    (rows whose ``kind`` is ``"model"`` when the column exists), on Set5 when
+    the file has a ``set`` column (the set the literature reports first).
+    Restoration results (a ``degradation`` column) are left out: a mean over
+    different degradations means nothing.
 
     Returns
     -------
@@ -140,9 +143,13 @@ def measured_by_model(tables: list[ResultTable]) -> pd.DataFrame:
     for table in tables:
         frame = table.frame
         key = _id_column(frame)
-        if key is None or frame.empty:
+        if key is None or frame.empty or "degradation" in frame.columns:
             continue
         rows = frame[frame[key].isin(ids)]
+        if "set" in rows.columns and rows["set"].notna().any():
+            from explorer.reports.bench.dataset import set_order  # the benchmarks import this module
+
+            rows = rows[rows["set"] == set_order(rows["set"].dropna())[0]]
         if "kind" in rows.columns:
             rows = rows[rows["kind"] == "model"]
         wanted = [c for c in ("psnr_y", "ssim_y", "whole_ms") if c in rows.columns]

@@ -12,6 +12,7 @@ from explorer.app.benchmarks import (
     measures,
     plot_frame,
     replot,
+    sets,
 )
 from explorer.engine.registry import cards_dir
 from explorer.reports.results import load_results
@@ -67,3 +68,16 @@ def test_unreadable_files_are_reported_not_raised(tmp_path):
     assert [table.name for table in tables] == ["broken", "speed"]
     assert tables[0].problem.startswith("cannot read broken.csv") and tables[0].frame.empty
     assert tables[1].frame["whole_ms"].tolist() == [12.5]
+
+
+def test_a_file_with_sets_is_plotted_one_set_at_a_time_set5_first():
+    frame = pd.concat([FRAME.assign(set="skimage"), FRAME.assign(set="set5", psnr_y=FRAME["psnr_y"] + 1, gmsd=0.1)])
+    frame.loc[(frame["set"] == "set5") & (frame["method"] == "bicubic"), "gmsd"] = 0.05
+    assert sets(frame) == ["set5", "skimage"] and sets(FRAME) == []
+    on_set5 = plot_frame(frame, "psnr_y", "2", "set5")
+    assert list(on_set5["psnr_y"]) == [33.0, 31.25]
+    assert list(plot_frame(frame, "gmsd", "2", "set5")["label"]) == ["bicubic", "default-model"]  # lower is better
+    restoration = pd.DataFrame({"degradation": ["noise-25", "noise-25", "haze"], "method": ["m", "none", "m"],
+                                "kind": ["model", "input", "model"], "psnr_rgb": [30.0, 20.0, 18.0]})  # fmt: skip
+    assert groups(restoration) == ["noise-25", "haze"]
+    assert list(plot_frame(restoration, "psnr_rgb", "haze")["label"]) == ["m"]

@@ -80,6 +80,7 @@ def test_the_table_shows_committed_results_when_there_are_some():
         return
     frame = pd.read_csv(results)
     rows = frame[(frame["method"] == "@upscalerjs/default-model") & (frame["kind"] == "model")]
+    rows = rows[rows["set"] == "set5"] if "set" in rows.columns else rows  # the set the literature reports first
     assert table.loc["default-model", "PSNR-Y"] == round(rows["psnr_y"].mean(), 2)
 
 

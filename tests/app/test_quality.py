@@ -6,21 +6,24 @@ import numpy as np
 import pytest
 
 from explorer.app.examples import BUNDLED_EXAMPLE
-from explorer.app.quality import empty_scores, headline, quality_table, score_output
+from explorer.app.quality import detail, empty_scores, headline, quality_table, score_output
 from explorer.quality.evaluate import evaluate, reference_pair, upscale_baseline
 
 
-def test_scores_match_evaluate_and_name_the_winner():
+def test_scores_match_evaluate_and_rank_against_the_best_baseline():
     expected = evaluate("pixel-upsampler/x2", str(BUNDLED_EXAMPLE)).table
     reference, low = reference_pair(str(BUNDLED_EXAMPLE), 2)
     output = upscale_baseline(low, 2, "nearest")  # what pixel-upsampler/x2 makes
     text, table = score_output("@upscalerjs/pixel-upsampler/x2", 2, output, reference, low, 0.01)
     assert list(table.columns) == list(empty_scores().columns)
-    np.testing.assert_allclose(table["PSNR-Y (dB)"], expected["psnr_y"].round(2))
+    for column, shown in (("psnr_y", "PSNR-Y (dB)"), ("gmsd", "GMSD (lower is better)"), ("hf_ratio", "HF ratio (original = 1)")):
+        np.testing.assert_allclose(table[shown], expected[column].round(2 if column == "psnr_y" else 3), atol=1e-3)
     baselines = expected[expected["kind"] == "baseline"]
     best = baselines.loc[baselines["psnr_y"].idxmax(), "method"]
     assert best != "nearest"  # repeating pixels is the worst classical filter on a photo
     assert f"{best.capitalize()} beats this model on PSNR and SSIM here: {best} (" in text
+    # repeated pixels are blocky: more high-frequency energy than the best filter, and edges further from the original
+    assert f"Fine detail: the model keeps more than {best}" in text and "further from the original's" in text
 
 
 @pytest.mark.parametrize(
@@ -41,9 +44,15 @@ def test_the_headline_ranks_against_the_best_baseline(model, ssim, says):
             "kind": ["model", "baseline", "baseline", "baseline"],
             "psnr_y": [model, 29.5, 30.0, 27.0],
             "ssim_y": [ssim, 0.89, 0.90, 0.85],
+            "gmsd": [0.05, 0.09, 0.08, 0.12],
+            "hf_ratio": [0.6, 0.08, 0.06, 1.3],
         }
     )
     assert says in headline(table, 2)
+    assert detail(table) == (
+        "Fine detail: the model keeps more than lanczos (high-frequency ratio 0.60 against 0.06; the original is 1), "
+        "and its edges are closer to the original's (GMSD 0.0500 against 0.0800, lower is better)."
+    )
 
 
 def test_quality_table_rounds_and_renames():

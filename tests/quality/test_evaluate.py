@@ -163,7 +163,7 @@ def test_cli_prints_the_table_and_json(capsys, photo, tmp_path):
     assert main(["evaluate", str(path), "--model", "pixel-upsampler/x2"]) == 0
     out = capsys.readouterr().out
     assert "pixel-upsampler/x2 at 2x on 82×76 (input 41×38)" in out
-    assert "| method | kind | psnr_y | ssim_y | psnr_rgb | ssim_rgb | seconds |" in out
+    assert "| method | kind | psnr_y | ssim_y | psnr_rgb | ssim_rgb | gmsd | hf_ratio | seconds |" in out
     assert main(["evaluate", str(path), "--model", "pixel-upsampler/x2", "--json"]) == 0
     records = json.loads(capsys.readouterr().out)
     assert [r["method"] for r in records] == ["@upscalerjs/pixel-upsampler/x2", *BASELINES]
@@ -185,3 +185,5 @@ def test_cli_errors(capsys, tmp_path):
     assert "needs at least 15 pixels per side" in capsys.readouterr().err
     assert main(["evaluate", str(tmp_path / "missing.png")]) == 2
     assert "error:" in capsys.readouterr().err
+    assert main(["evaluate", str(small), "--model", "pixel-upsampler/x2", "--degradation", "noise-25"]) == 2
+    assert "--degradation is for restoration models" in capsys.readouterr().err

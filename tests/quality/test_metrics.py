@@ -1,4 +1,5 @@
-"""PSNR and SSIM, pinned against direct numpy implementations of the SR-protocol formulas."""
+"""PSNR, SSIM and GMSD pinned against direct numpy implementations of their published formulas; the
+high-frequency energy ratio against images whose spectra are known."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
 from explorer.errors import ExplorerError
-from explorer.quality.metrics import MetricsInputError, psnr, rgb_to_y, ssim
+from explorer.quality.metrics import MetricsInputError, gmsd, hf_ratio, psnr, rgb_to_y, ssim
 
 # --- independent reference implementations (written from the formulas, not from skimage) ---
 
@@ -169,3 +170,94 @@ def test_ssim_needs_the_window_to_fit(pair):
 
 def test_metric_errors_are_value_errors_and_explorer_errors():
     assert issubclass(MetricsInputError, ValueError) and issubclass(MetricsInputError, ExplorerError)
+
+
+def _matlab_conv2_same(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """MATLAB's conv2(image, kernel, 'same') written out: full convolution with zeros outside, central part."""
+    kh, kw = kernel.shape
+    height, width = image.shape
+    full = np.zeros((height + kh - 1, width + kw - 1))
+    for i in range(kh):
+        for j in range(kw):
+            full[i : i + height, j : j + width] += kernel[i, j] * image
+    top, left = (kh - 1) - (kh - 1) // 2, (kw - 1) - (kw - 1) // 2  # MATLAB keeps rows ceil((kh-1)/2)+1 ...
+    return full[top : top + height, left : left + width]
+
+
+def _gmsd_as_the_paper_writes_it(reference: np.ndarray, test: np.ndarray, halve: bool = True) -> float:
+    """GMSD.m (Xue et al. 2014) step by step: Y, 2×2 average with conv2 'same', subsample, Prewitt, map, std2."""
+    to_y = lambda rgb: 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
+    dx = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]]) / 3.0
+    magnitudes = []
+    for image in (reference, test):
+        y = to_y(image.astype(np.float64))
+        y = _matlab_conv2_same(y, np.ones((2, 2)) / 4.0)[::2, ::2] if halve else y
+        magnitudes.append(np.sqrt(_matlab_conv2_same(y, dx) ** 2 + _matlab_conv2_same(y, dx.T) ** 2))
+    m1, m2 = magnitudes
+    quality_map = (2 * m1 * m2 + 170) / (m1**2 + m2**2 + 170)
+    return float(np.sqrt(np.sum((quality_map - quality_map.mean()) ** 2) / (quality_map.size - 1)))
+
+
+@pytest.mark.parametrize("shape", [(40, 52), (37, 51)])  # even, and odd sides (the last 2×2 block sees zeros)
+def test_gmsd_is_the_papers_definition(pair, shape):
+    reference, test = pair
+    reference, test = reference[: shape[0], : shape[1]], test[: shape[0], : shape[1]]
+    paper = _gmsd_as_the_paper_writes_it
+    assert gmsd(reference, test) == pytest.approx(paper(reference, test), rel=1e-12)
+    assert gmsd(reference, test, downsample=False) == pytest.approx(paper(reference, test, halve=False), rel=1e-12)
+    assert gmsd(reference, test, crop_border=3) == pytest.approx(paper(reference[3:-3, 3:-3], test[3:-3, 3:-3]), rel=1e-12)
+    assert gmsd(reference, reference) == 0.0
+
+
+@pytest.fixture(scope="module")
+def photo() -> np.ndarray:
+    """A real photograph: the central 96×96 of scikit-image's astronaut."""
+    import skimage.data
+
+    return np.ascontiguousarray(skimage.data.astronaut()[208:304, 208:304])
+
+
+def test_gmsd_grows_with_blur_and_handles_grayscale(photo):
+    from scipy.ndimage import gaussian_filter
+
+    blurred = [np.clip(np.rint(gaussian_filter(photo.astype(float), (s, s, 0))), 0, 255).astype(np.uint8) for s in (0.7, 1.5, 3)]
+    scores = [gmsd(photo, b, downsample=False) for b in blurred]
+    assert 0 < scores[0] < scores[1] < scores[2] < 1
+    gray = photo[..., 1]
+    assert gmsd(gray, blurred[1][..., 1]) > 0
+    with pytest.raises(MetricsInputError, match="RGB .* or grayscale"):
+        gmsd(np.dstack([photo, photo[..., :1]]), np.dstack([photo, photo[..., :1]]))
+
+
+def _waves(low: float, high: float, size: int = 96) -> np.ndarray:
+    """Mid-grey plus a horizontal wave at 0.0625 cycles/px and a vertical one at 0.375 cycles/px (exact FFT bins)."""
+    y, x = np.mgrid[0:size, 0:size]
+    values = 128 + low * np.cos(2 * np.pi * 6 * x / size) + high * np.cos(2 * np.pi * 36 * y / size)
+    return np.repeat(np.clip(np.rint(values), 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+
+
+def test_hf_ratio_is_the_share_of_energy_above_the_cutoff():
+    reference = _waves(40, 60)
+    # above 0.25 (scale 1 and 2) only the 0.375 wave counts: the ratio is its power ratio, whatever the low wave does
+    for test_high, test_low in ((30, 40), (60, 10), (90, 40)):
+        expected = (test_high / 60) ** 2
+        for scale in (1, 2):
+            # uint8 rounding adds about 1/12 of a level² of white noise: a few parts in a thousand here
+            assert hf_ratio(reference, _waves(test_low, test_high), scale=scale) == pytest.approx(expected, rel=0.01)
+    # at scale 8 the cutoff is 0.0625: the low wave sits on it, the Hann window spreads it, so both waves count
+    assert hf_ratio(reference, _waves(40, 30), scale=8) > (30 / 60) ** 2
+    assert hf_ratio(reference, reference) == 1.0
+
+
+def test_hf_ratio_tells_blur_from_detail(photo):
+    from PIL import Image
+
+    small = Image.fromarray(photo).resize((photo.shape[1] // 4, photo.shape[0] // 4), Image.Resampling.BICUBIC)
+    bicubic = np.asarray(small.resize((photo.shape[1], photo.shape[0]), Image.Resampling.BICUBIC))
+    nearest = np.asarray(small.resize((photo.shape[1], photo.shape[0]), Image.Resampling.NEAREST))
+    soft, blocky = hf_ratio(photo, bicubic, scale=4, crop_border=4), hf_ratio(photo, nearest, scale=4, crop_border=4)
+    assert soft < 0.3 < blocky
+    flat = np.full((32, 32, 3), 100, np.uint8)
+    assert np.isnan(hf_ratio(flat, photo[:32, :32]))
+    with pytest.raises(MetricsInputError, match="scale must be a whole number"):
+        hf_ratio(photo, photo, scale=0)

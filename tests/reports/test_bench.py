@@ -21,6 +21,7 @@ from explorer.reports.bench import (
     EVAL_IMAGES,
     QUALITY_COLUMNS,
     SPEED_COLUMNS,
+    EvalSet,
     SpeedSettings,
     central_crop,
     conv_flops,
@@ -97,7 +98,8 @@ def test_select_models_keeps_upscaling_models_of_the_scales():
 def quality_run(tmp_path_factory) -> tuple[pd.DataFrame, object]:
     samples = tmp_path_factory.mktemp("samples")
     models = [get_spec("esrgan-slim/2x"), get_spec("pixel-upsampler/x2"), get_spec("esrgan-slim/4x")]
-    frame = run_quality(models, [2], images=["chelsea", "coffee"], size=128, samples=samples, progress=False)
+    photos = EvalSet("skimage", 128, {name: load_eval_image(name, 128) for name in ("chelsea", "coffee")})
+    frame = run_quality(models, [2], sets=[photos], samples=samples, progress=False)
     return frame, samples
 
 
@@ -105,14 +107,14 @@ def test_quality_rows(quality_run):
     frame, _ = quality_run
     assert tuple(frame.columns) == QUALITY_COLUMNS
     assert len(frame) == 2 * (4 + 2)  # two images, four baselines and the two 2x models (not the 4x one)
-    assert set(frame["scale"]) == {2} and set(frame["crop"]) == {128}
+    assert set(frame["scale"]) == {2} and set(frame["crop"]) == {128} and set(frame["set"]) == {"skimage"}
     for image in ("chelsea", "coffee"):
         rows = frame[frame["image"] == image].set_index("method")
         expected = evaluate("esrgan-slim/2x", load_eval_image(image, 128)).table.set_index("method")
         for method in expected.index:
-            for column in ("psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb"):
+            for column in ("psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb", "gmsd", "hf_ratio"):
                 assert rows.loc[method, column] == pytest.approx(expected.loc[method, column], abs=1e-4)
-        for column in ("psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb"):
+        for column in ("psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb", "gmsd", "hf_ratio"):
             assert rows.loc["@upscalerjs/pixel-upsampler/x2", column] == rows.loc["nearest", column]
 
 
@@ -132,15 +134,20 @@ def test_quality_saves_small_sample_crops(quality_run):
     assert np.array_equal(np.asarray(Image.open(samples / shared_sample_name("reference", 2))), reference)
 
 
-def test_summary_compares_with_bicubic(quality_run):
+def test_summary_compares_with_bicubic_and_the_best_baseline(quality_run):
     frame, _ = quality_run
     summary = summarise(frame).set_index("method")
-    bicubic = frame[frame["method"] == "bicubic"].set_index("image")["psnr_y"]
-    nearest = frame[frame["method"] == "nearest"].set_index("image")["psnr_y"]
+    by_image = {m: frame[frame["method"] == m].set_index("image")["psnr_y"] for m in ("nearest", "bilinear", "bicubic", "lanczos")}
+    bicubic, nearest = by_image["bicubic"], by_image["nearest"]
     assert summary.loc["nearest", "delta_psnr_y"] == pytest.approx((nearest - bicubic).mean())
     assert summary.loc["nearest", "beats_bicubic"] == int((nearest > bicubic).sum())
     assert summary.loc["bicubic", "delta_psnr_y"] == 0 and summary.loc["bicubic", "images"] == 2
     assert list(summary["psnr_y"]) == sorted(summary["psnr_y"], reverse=True)
+    best = max(by_image, key=lambda m: by_image[m].mean())
+    assert set(summary["best_baseline"]) == {best}
+    model = summary.loc["@upscalerjs/esrgan-slim/2x"]
+    assert model["delta_best_psnr_y"] == pytest.approx(model["psnr_y"] - by_image[best].mean(), abs=1e-9)
+    assert summary.loc[best, "delta_best_psnr_y"] == 0
 
 
 def test_write_quality_merges_runs(quality_run, tmp_path):
@@ -152,22 +159,42 @@ def test_write_quality_merges_runs(quality_run, tmp_path):
     on_disk = pd.read_csv(tmp_path / "quality.csv")
     assert len(on_disk) == len(frame) and set(on_disk.columns) == set(QUALITY_COLUMNS)
     report = (tmp_path / "quality.md").read_text()
-    assert "## Scale 2" in report and "| @upscalerjs/pixel-upsampler/x2 | model | 2 |" in report
+    assert "## scikit-image photographs, scale 2" in report and "| @upscalerjs/pixel-upsampler/x2 | model | 2 |" in report
+    other_set = frame.assign(set="mine", crop=0).iloc[:1]
+    assert len(write_quality(other_set, tmp_path)) == len(frame) + 1  # another set: kept side by side
     other_crop = frame.assign(crop=64).iloc[:1]
-    assert len(write_quality(other_crop, tmp_path)) == 1  # rows of another protocol are dropped
+    assert len(write_quality(other_crop, tmp_path)) == 2  # that set's rows of another protocol are dropped
 
 
-def test_bench_quality_cli(tmp_path, capsys):
+def test_bench_quality_cli_on_a_folder_of_images(tmp_path, capsys):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    Image.fromarray(load_eval_image("rocket", 96)).save(folder / "rocket.png")
+    Image.fromarray(load_eval_image("coffee", 80)).convert("L").save(folder / "grey.jpg")
+    (folder / "notes.txt").write_text("not an image")
     code = main(
-        ["bench", "quality", "--models", "pixel-upsampler/x4", "--scales", "4", "--images", "rocket", "--limit-size", "64",
+        ["bench", "quality", "--models", "pixel-upsampler/x4", "--scales", "4", "--sets", str(folder),
          "--out", str(tmp_path / "results"), "--samples-dir", str(tmp_path / "samples"), "-q"]
     )  # fmt: skip
     assert code == 0
-    assert "scale 4:" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "mine x4:" in out and "Wrote" in out
     rows = pd.read_csv(tmp_path / "results" / "quality.csv")
-    assert sorted(rows["method"]) == sorted(["@upscalerjs/pixel-upsampler/x4", "nearest", "bilinear", "bicubic", "lanczos"])
-    assert not (tmp_path / "samples").exists()  # rocket is not the sample image
+    assert set(rows["set"]) == {"mine"} and set(rows["image"]) == {"rocket", "grey"} and set(rows["crop"]) == {0}
+    assert sorted(set(rows["method"])) == sorted(["@upscalerjs/pixel-upsampler/x4", "nearest", "bilinear", "bicubic", "lanczos"])
+    assert not (tmp_path / "samples").exists()  # the sample crop comes from the skimage set only
+
+
+def test_bench_quality_cli_errors(tmp_path, capsys):
     assert main(["bench", "quality", "--models", "nothing-like-this", "-q"]) == 2
+    assert main(["bench", "quality", "--sets", str(tmp_path / "absent"), "-q"]) == 2
+    assert "No evaluation set" in capsys.readouterr().err
+    assert main(["bench", "quality", "--sets", "set5", "--datasets", str(tmp_path), "-q"]) == 2
+    assert "Set5 is not in" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["bench", "quality", "--sets", str(tmp_path / "empty"), "-q"]) == 2
+    assert "holds no image" in capsys.readouterr().err
+    assert main(["bench", "quality", "--limit-size", "0", "-q"]) == 2
 
 
 def test_measure_speed_in_process():

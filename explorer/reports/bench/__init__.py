@@ -1,4 +1,4 @@
-"""Benchmarks: model quality on an evaluation set of photographs, and model speed.
+"""Benchmarks: model quality on evaluation sets (Set5, Set14, photographs), restoration, and speed.
 
 ``python -m explorer bench quality`` and ``python -m explorer bench speed``
 write their tables as CSV and Markdown to ``model_cards/results/``; ``python -m
@@ -10,9 +10,13 @@ from __future__ import annotations
 from explorer.reports.bench.dataset import (
     DEFAULT_SIZE,
     EVAL_IMAGES,
+    STANDARD_SETS,
     EvalImage,
+    EvalSet,
     central_crop,
+    datasets_dir,
     load_eval_image,
+    load_set,
 )
 from explorer.reports.bench.flops import conv_flops
 from explorer.reports.bench.quality import (
@@ -34,12 +38,16 @@ __all__ = [
     "DEFAULT_SIZE",
     "EVAL_IMAGES",
     "EvalImage",
+    "EvalSet",
+    "STANDARD_SETS",
     "QUALITY_COLUMNS",
     "SPEED_COLUMNS",
     "SpeedSettings",
     "central_crop",
     "conv_flops",
+    "datasets_dir",
     "load_eval_image",
+    "load_set",
     "measure_speed",
     "run_quality",
     "run_speed",
