@@ -29,7 +29,7 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
 
 def add_custom_model_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--scale``, ``--input-range`` and ``--divisibility`` (for your own model files)."""
-    group = parser.add_argument_group("your own model (a path, folder, URL or Keras file given as --model)")
+    group = parser.add_argument_group("your own model (a model.json path, its folder, a URL or a Keras file)")
     group.add_argument("--scale", type=int, metavar="N", help="its scale (default: inferred by a small probe run)")
     group.add_argument("--input-range", metavar="LOW,HIGH", help="pixel range it takes and returns: 0,255 (default) or 0,1")
     group.add_argument("--divisibility", type=int, metavar="N", help="sides must be multiples of N (default: any size)")

@@ -22,7 +22,8 @@ def register(commands) -> None:
         "-m",
         "--model",
         default=DEFAULT_MODEL,
-        help=f"model id or alias, or your own TF.js model.json (path, folder or URL; default: {DEFAULT_MODEL})",
+        help="model id or alias, or your own model: a model.json path, its folder, an http(s) URL, or a .keras/.h5 file "
+        f"(Keras: python and cli targets only; default: {DEFAULT_MODEL})",
     )
     snippet.add_argument("-t", "--target", choices=TARGETS, default=TARGETS[0], help=f"what to write (default: {TARGETS[0]})")
     snippet.add_argument("--patch-size", type=int, metavar="N", help="cut the image into N×N patches (patchSize)")
