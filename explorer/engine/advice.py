@@ -37,6 +37,7 @@ import numpy as np
 from explorer.engine.images import ImageInput, load_image
 from explorer.engine.memory import run_memory_mib
 from explorer.engine.registry import ModelSpec
+from explorer.engine.runner import padded_size
 from explorer.engine.tiling import auto_tile_for, plan_patches, round_up_to_multiple
 from explorer.engine.upscaler import Upscaler
 from explorer.errors import ExplorerError
@@ -186,16 +187,6 @@ def _patch_sizes(spec: ModelSpec, height: int, width: int, sizes: Sequence[int])
     return kept
 
 
-def _frame(spec: ModelSpec, height: int, width: int, patch_size: int | None) -> tuple[int, int]:
-    """The size the model's input is padded to (divisibility), as the upscaler does."""
-    factor = spec.divisibility_factor
-    if not factor:
-        return height, width
-    if patch_size is None:
-        return round_up_to_multiple(height, factor), round_up_to_multiple(width, factor)
-    return max(height, patch_size), max(width, patch_size)
-
-
 def advise(
     upscaler: Upscaler,
     image: ImageInput,
@@ -247,13 +238,13 @@ def advise(
     memory = _memory(spec, height, width, sizes, whole_allowed, budget_memory_mib, say)
     candidates: list[Candidate] = []
     if whole_allowed:
-        shape = _frame(spec, height, width, None)
+        shape = padded_size(spec, height, width, None)
         say(f"Timing a whole-image call ({shape[1]}×{shape[0]}) …")
         candidates.append(Candidate(None, None, 1, patch_seconds(upscaler, *shape), memory.get(shape), 0))
     boxes = {}
     start_at = 0
     for size in sizes:
-        frame = _frame(spec, height, width, size)
+        frame = padded_size(spec, height, width, size)
         shape = (min(size, frame[0]), min(size, frame[1]))
         if budget_memory_mib is not None and memory.get(shape, np.inf) > budget_memory_mib:
             continue
@@ -286,10 +277,10 @@ def _memory(
         return {}
     shapes = []
     for size in sizes:
-        frame = _frame(spec, height, width, size)
+        frame = padded_size(spec, height, width, size)
         shapes.append((min(size, frame[0]), min(size, frame[1])))
     if whole:
-        shapes.append(_frame(spec, height, width, None))
+        shapes.append(padded_size(spec, height, width, None))
     say(f"Measuring the memory of {spec.id} in a fresh process …")
     return run_memory_mib(spec, shapes, stop_above_mib=budget)
 
