@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explorer.engine.tiling import TilePlan
+from explorer.engine.tiling import TilePlan, round_up_to_multiple
 from explorer.quality.metrics import psnr
 
 __all__ = [
@@ -176,7 +176,7 @@ def shrink_for_view(image: np.ndarray, max_side: int) -> np.ndarray:
     step = math.ceil(max(height, width) / max_side)
     if step <= 1:
         return image
-    padded_h, padded_w = -(-height // step) * step, -(-width // step) * step
+    padded_h, padded_w = round_up_to_multiple(height, step), round_up_to_multiple(width, step)
     padded = np.zeros((padded_h, padded_w, image.shape[2]), image.dtype)
     padded[:height, :width] = image
     blocks = padded.reshape(padded_h // step, step, padded_w // step, step, image.shape[2])
