@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -81,6 +82,7 @@ def test_bad_images_give_a_clear_error_and_no_traceback(tmp_path, make, message)
         (["--patch-size", "16", "--padding", "8"], "too large"),
         (["-o", "out.gif"], "ending in .png, .jpg or .webp"),
         (["-o", "out.png", "--quality", "80"], "PNG is lossless"),
+        (["-o", "out.jpg", "--format", "png"], "make them agree"),
         (["--format", "jpeg", "--quality", "0"], "1 to 100"),
         (["--model", "esrgan-slim/2x", "--offline", "--source", "npm"], None),
     ],
@@ -92,6 +94,17 @@ def test_bad_settings_give_a_clear_error(tmp_path, args, message):
         return
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert message in result.stderr
+
+
+def test_one_output_file_for_several_inputs_is_refused(tmp_path):
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    for name in ("a.png", "b.png"):
+        shutil.copy(EXAMPLE, shots / name)
+    result = run_cli("upscale", str(shots), "-q", "-o", str(tmp_path / "o.png"), cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "give a folder instead" in result.stderr
+    assert sorted(path.name for path in tmp_path.rglob("*")) == ["a.png", "b.png", "shots"]  # nothing written
 
 
 UNREACHABLE_MODEL = "http://127.0.0.1:9/never/model.json"  # the discard port: nothing answers there
