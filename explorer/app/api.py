@@ -6,8 +6,8 @@ endpoint       takes                                           returns
 ``/upscale``   image, model id, patch size (0: whole image),   the upscaled image (PNG), the run's report
                padding
 ``/evaluate``  image (the high-resolution original), model id,  the scores table (rows of method, kind,
-               patch size, padding                             psnr_y, ssim_y, psnr_rgb, ssim_rgb, seconds),
-                                                               the model's output (PNG)
+               patch size, padding                             psnr_y, ssim_y, psnr_rgb, ssim_rgb, gmsd,
+                                                               hf_ratio, seconds), the model's output (PNG)
 ``/snippet``   model id, target, patch size, padding           the instantiation code
 ``/models``    nothing                                         every registry model as a dict
 =============  ==============================================  ==============================================
@@ -100,8 +100,8 @@ def api_evaluate(
     Returns
     -------
     tuple
-        The table as a list of rows (``method``, ``kind``, ``psnr_y``,
-        ``ssim_y``, ``psnr_rgb``, ``ssim_rgb``, ``seconds``), model first, and
+        The table as a list of rows (the columns of
+        :data:`explorer.quality.evaluate.COLUMNS`), model first, and
         the model's output (a PNG file of this request's own: identical
         requests never share a file that is being written).
     """
