@@ -41,3 +41,18 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.installed import build_wheel
 
     return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium with software WebGL (:data:`tests.browser_cdn.CHROMIUM_ARGS`), shared by a module's pages."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_cdn import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

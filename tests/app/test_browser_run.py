@@ -25,8 +25,6 @@ from explorer.app.browser_run import CDNS
 from explorer.codegen.snippets import TFJS_VERSION, UPSCALER_VERSION
 from tests.browser_cdn import (
     CDN_PATTERNS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     cdn_handler,
     installed,
     needs_chromium,
@@ -49,18 +47,6 @@ def packages(model_cache: Path) -> dict[str, Path]:
         f"@tensorflow/tfjs-backend-wasm@{TFJS_VERSION}",
     ]
     return package_roots(installed(folder, [*wanted, "--ignore-scripts", "--legacy-peer-deps"]))
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

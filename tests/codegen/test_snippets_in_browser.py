@@ -31,8 +31,6 @@ from explorer.codegen.snippets import INPUT_FILE, generate
 from explorer.engine.registry import get_spec
 from tests.browser_cdn import (
     CDN_PATTERNS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     cdn_handler,
     installed,
     needs_chromium,
@@ -47,18 +45,6 @@ CASES = {
     "default-model": ("default-model", {}),
     "esrgan-slim-4x-32-4": ("esrgan-slim/4x", {"patch_size": 32, "padding": 4, "warmup_sizes": [32], "progress": True}),
 }
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
