@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from PIL import Image
 
+from tests.browser_cdn import CHROMIUM, needs_chromium
+
 from .conftest import ARTIFACTS
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+pytestmark = needs_chromium
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 
