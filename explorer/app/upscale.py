@@ -182,7 +182,8 @@ def upscale(
     spec = resolve_model(model)
     patch, pad = tiling_settings(patch_size, padding)
     scoring = bool(reference) and spec.scale > 1
-    loaded = read_image(image, config or AppConfig(), scale=1 if scoring else spec.scale)  # scoring: output = input size
+    config = config or AppConfig()
+    loaded = read_image(image, config, scale=1 if scoring else spec.scale)  # scoring: output = input size
     for note in settings_notes(spec, patch, pad):
         gr.Warning(note)
     if reference and not scoring:
@@ -193,7 +194,6 @@ def upscale(
         with user_errors():
             reference_rgb, model_input = reference_pair(loaded.rgb, spec.scale)
     pixels = input_array(model_input)
-    config = config or AppConfig()
     height, width = pixels.shape[:2]
     check_work(config.work_limits, spec, height, width, patch, pad)  # before the model is loaded: refusals are quick
     model_handle = load_upscaler(spec, progress)
