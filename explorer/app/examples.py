@@ -4,15 +4,15 @@ The evaluation set's colour photographs ship inside scikit-image (nothing is
 downloaded); the app saves small copies once, into the model cache folder,
 so a visitor can try a model with one click. For the MAXIM restoration
 models it also makes degraded copies, synthetically and reproducibly (fixed
-seeds), from the same photos:
+seeds), from the same photos, with the degradations the restoration models are
+measured on (:mod:`explorer.quality.degrade`):
 
-* **rainy** (deraining): bright, slanted, motion-blurred streaks over coffee;
-* **hazy** (dehazing): the rocket photo seen through haze, ``I = J·t + A·(1 − t)``
-  with an airlight ``A`` of 0.9 and a transmission ``t`` falling from 0.9 at
-  the bottom to 0.35 at the top (farther away);
-* **noisy** (denoising): chelsea with Gaussian noise of σ = 25 levels;
-* **dark** (low-light enhancement): coffee at a quarter of its light, gamma 1.6;
-* **blurry** (deblurring): chelsea through a Gaussian blur of σ = 2 px.
+* **rainy** (deraining): rain streaks over coffee (``rain``);
+* **hazy** (dehazing): the rocket photo seen through haze, thicker towards the
+  top (``haze``);
+* **noisy** (denoising): chelsea with Gaussian noise of σ = 25 levels (``noise-25``);
+* **dark** (low-light enhancement): coffee darkened, ``0.5·x^2.2`` (``low-light``);
+* **blurry** (deblurring): chelsea through a Gaussian blur of σ = 2 px (``gaussian-blur``).
 
 They show what each task is for; they are not the models' training data,
 so scores on them are only a rough guide.
@@ -50,36 +50,17 @@ def _small_copy(name: str, side: int) -> np.ndarray:
     return np.asarray(image.convert("RGB").resize(size, Image.Resampling.LANCZOS))
 
 
+_DEGRADATION = {"rainy": "rain", "hazy": "haze", "noisy": "noise-25", "dark": "low-light", "blurry": "gaussian-blur"}
+"""Each example's adjective -> the :mod:`explorer.quality.degrade` degradation that makes it."""
+
+
 def degrade(rgb: np.ndarray, how: str) -> np.ndarray:
     """A degraded copy of an H×W×3 uint8 photo: ``rainy``, ``hazy``, ``noisy``, ``dark`` or ``blurry`` (see above)."""
-    from PIL import ImageFilter
+    from explorer.quality.degrade import degrade as apply_degradation
 
-    rng = np.random.default_rng(11)
-    image = rgb.astype(np.float32) / 255
-    height, width = image.shape[:2]
-    if how == "rainy":
-        streaks = Image.new("L", (width, height))
-        pixels = np.zeros((height, width), np.float32)
-        for y, x in zip(rng.integers(0, height, 500), rng.integers(0, width, 500), strict=True):
-            for step in range(int(rng.integers(6, 14))):  # a slanted streak, 1 px wide
-                yy, xx = y + step, x + step // 3
-                if yy < height and xx < width:
-                    pixels[yy, xx] = 1.0
-        streaks = Image.fromarray((pixels * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.7))
-        rain = np.asarray(streaks, np.float32)[..., None] / 255
-        out = image + 0.8 * rain * (1 - image)
-    elif how == "hazy":
-        transmission = np.linspace(0.35, 0.9, height, dtype=np.float32)[:, None, None]
-        out = image * transmission + 0.9 * (1 - transmission)
-    elif how == "noisy":
-        out = image + rng.normal(0, 25 / 255, image.shape).astype(np.float32)
-    elif how == "dark":
-        out = 0.25 * image**1.6
-    elif how == "blurry":
-        return np.asarray(Image.fromarray(rgb).filter(ImageFilter.GaussianBlur(2)))
-    else:
+    if how not in _DEGRADATION:
         raise ValueError(f"Unknown degradation {how!r}; expected rainy, hazy, noisy, dark or blurry.")
-    return np.rint(np.clip(out, 0, 1) * 255).astype(np.uint8)
+    return apply_degradation(rgb, _DEGRADATION[how], key="app-example")
 
 
 def example_images(folder: Path | None = None, side: int = EXAMPLE_SIDE) -> list[Path]:
