@@ -55,9 +55,10 @@ def advise_settings(
     tuple
         ``(patch_size, padding, line)``: patch size 0 means the whole image.
     """
+    config = config or AppConfig()
     spec = resolve_model(model)
     seconds, memory = _budget(budget_seconds, "Time budget"), _budget(budget_memory_mib, "Memory budget")
-    loaded = read_image(image, config or AppConfig(), scale=spec.scale)
+    loaded = read_image(image, config, scale=spec.scale)
     upscaler = load_upscaler(spec, progress).upscaler
 
     def status(message: str) -> None:
@@ -65,7 +66,10 @@ def advise_settings(
             progress(0, desc=message)
 
     with user_errors():
-        advice = advise(upscaler, loaded.rgb, budget_seconds=seconds, budget_memory_mib=memory, status=status)
+        advice = advise(
+            upscaler, loaded.rgb, budget_seconds=seconds, budget_memory_mib=memory, status=status,
+            max_seconds=config.max_seconds,
+        )
     return advice.patch_size or 0, advice.padding or 0, f"**Advice** for `{spec.short_id}` on this image: {advice.line}"
 
 

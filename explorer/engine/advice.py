@@ -40,7 +40,7 @@ from explorer.engine.registry import ModelSpec
 from explorer.engine.runner import padded_size
 from explorer.engine.tiling import auto_tile_for, plan_patches, round_up_to_multiple
 from explorer.engine.upscaler import Upscaler
-from explorer.errors import ExplorerError
+from explorer.errors import ExplorerError, WorkLimitError
 
 __all__ = ["PADDINGS", "PATCH_SIZES", "Advice", "Candidate", "advise", "patch_seconds", "seam_levels"]
 
@@ -196,6 +196,7 @@ def advise(
     tolerance: int = 1,
     patch_sizes: Sequence[int] = PATCH_SIZES,
     status: Status | None = None,
+    max_seconds: float | None = None,
 ) -> Advice:
     """Suggest a patch size and padding for this model and image within a budget.
 
@@ -216,6 +217,9 @@ def advise(
         Patch sizes to weigh (default :data:`PATCH_SIZES`).
     status : callable, optional
         Receives a line per measurement (they take seconds).
+    max_seconds : float, optional
+        Longest the measuring may take (a shared server's bound on one request); checked before each
+        measurement.
 
     Returns
     -------
@@ -225,6 +229,8 @@ def advise(
     ------
     ExplorerError
         If a budget is not positive, or no setting fits the budgets.
+    WorkLimitError
+        If measuring outlasts ``max_seconds``.
     """
     for name, budget in (("budget_seconds", budget_seconds), ("budget_memory_mib", budget_memory_mib)):
         if budget is not None and not budget > 0:
@@ -232,7 +238,7 @@ def advise(
     rgb = load_image(image).rgb
     spec = upscaler.spec
     height, width = rgb.shape[:2]
-    say = status or (lambda message: None)
+    say = _bounded(status or (lambda message: None), max_seconds)
     sizes = _patch_sizes(spec, height, width, patch_sizes)
     whole_allowed = height * width * spec.scale**2 <= _max_output_pixels(spec)
     memory = _memory(spec, height, width, sizes, whole_allowed, budget_memory_mib, say)
@@ -268,6 +274,23 @@ def advise(
                 start_at = max(0, index - 1)  # seams depend on padding far more than on patch size
                 break
     return _choose(candidates, boxes, (height, width), budget_seconds, budget_memory_mib, tolerance)
+
+
+def _bounded(say: Status, max_seconds: float | None) -> Status:
+    """``say``, refusing to start another measurement once ``max_seconds`` have passed."""
+    if max_seconds is None:
+        return say
+    deadline = time.monotonic() + max_seconds
+
+    def bounded(message: str) -> None:
+        if time.monotonic() >= deadline:
+            raise WorkLimitError(
+                f"Advice was stopped after {max_seconds:g} s, this server's limit for one request. Use a smaller "
+                "image or a time budget, or set the patch size by hand."
+            )
+        say(message)
+
+    return bounded
 
 
 def _memory(

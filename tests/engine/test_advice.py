@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 
 import numpy as np
@@ -12,7 +13,7 @@ from explorer import Upscaler, get_spec
 from explorer.engine import store
 from explorer.engine.advice import advise, seam_levels
 from explorer.engine.memory import run_memory_mib
-from explorer.errors import ExplorerError
+from explorer.errors import ExplorerError, WorkLimitError
 
 PHOTO = data.astronaut()[100:196, 150:246]  # 96×96 of a real photo: face and helmet edges
 
@@ -116,3 +117,15 @@ def test_seam_levels_is_zero_for_a_setting_that_is_the_whole_image(slim):
 def test_budgets_must_be_positive(slim, budget):
     with pytest.raises(ExplorerError, match="must be above 0"):
         advise(slim, PHOTO, budget_seconds=budget)
+
+
+def test_measuring_stops_at_its_time_limit_between_two_measurements(slim):
+    said = []
+
+    def slow_status(message: str) -> None:
+        said.append(message)
+        time.sleep(0.3)  # the measurement that follows is outside the limit
+
+    with pytest.raises(WorkLimitError, match=r"stopped after 0\.2 s"):
+        advise(slim, PHOTO, patch_sizes=(32, 64), status=slow_status, max_seconds=0.2)
+    assert len(said) == 1  # one measurement started in time; none after the limit
