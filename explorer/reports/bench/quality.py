@@ -50,7 +50,7 @@ QUALITY_COLUMNS = ("set", "scale", "image", "crop", "method", "kind", "psnr_y", 
 """Columns of ``quality.csv``: one row per (set, scale, image, method); ``crop`` is the central crop side (0: whole image)."""
 
 _KEYS = ("set", "scale", "image", "method")
-_DECIMALS = {"psnr_y": 4, "psnr_rgb": 4, "ssim_y": 6, "ssim_rgb": 6, "gmsd": 6, "hf_ratio": 4, "seconds": 4}
+SCORE_DECIMALS = {"psnr_y": 4, "psnr_rgb": 4, "ssim_y": 6, "ssim_rgb": 6, "gmsd": 6, "hf_ratio": 4, "seconds": 4}
 
 
 def select_models(pattern: str | None = None, scales: Iterable[int] | None = None) -> list[ModelSpec]:
@@ -147,7 +147,7 @@ def _tagged(row: dict, set_name: str, scale: int, image: str, crop: int) -> dict
 
 
 def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.round(_DECIMALS)
+    return frame.round(SCORE_DECIMALS)
 
 
 def _save_sample_set(samples: Path | None, name: str, scale: int, reference, low, outputs: dict) -> None:

@@ -23,7 +23,7 @@ from explorer.quality.degrade import DEGRADATIONS, degrade
 from explorer.quality.evaluate import score_row
 from explorer.quality.restoration import baseline_restorations, degradations_for
 from explorer.reports.bench.dataset import EvalSet, set_order
-from explorer.reports.bench.quality import set_protocol, set_title
+from explorer.reports.bench.quality import SCORE_DECIMALS, set_protocol, set_title
 from explorer.reports.bench.tables import markdown_table, merge_results, write_text
 from explorer.reports.results import results_dir
 
@@ -45,7 +45,6 @@ RESTORATION_COLUMNS = ("set", "image", "crop", "task", "degradation", "method", 
 """Columns of ``restoration.csv``: one row per (set, image, degradation, method)."""
 
 _KEYS = ("set", "image", "degradation", "method")
-_DECIMALS = {"psnr_y": 4, "psnr_rgb": 4, "ssim_y": 6, "ssim_rgb": 6, "gmsd": 6, "hf_ratio": 4, "seconds": 4}
 
 
 def select_restoration_models(pattern: str | None = None) -> list[ModelSpec]:
@@ -102,7 +101,7 @@ def run_restoration(models: Sequence[ModelSpec], *, sets: Sequence[EvalSet], pro
                     bar.update()
                 baselines_done.add(name)
             del upscaler
-    return pd.DataFrame(rows, columns=list(RESTORATION_COLUMNS)).round(_DECIMALS)
+    return pd.DataFrame(rows, columns=list(RESTORATION_COLUMNS)).round(SCORE_DECIMALS)
 
 
 def restoration_summary(frame: pd.DataFrame) -> pd.DataFrame:
