@@ -80,7 +80,7 @@ def test_batched_patches_equal_one_by_one(monkeypatch):
     steps = []
     batched = upscaler.run(pixels, patch_size=32, padding=4, progress=lambda done, total: steps.append((done, total)))
     plan = plan_patches(96, 128, 32, 4)
-    assert batched.report.batch == min(runner.MAX_BATCH, runner.BATCH_PIXELS // (32 * 32)) > 1
+    assert batched.report.batch == min(len(plan), runner.MAX_BATCH, runner.BATCH_PIXELS // (32 * 32)) > 1
     assert batched.report.patches == len(plan)
     assert steps == [(done, len(plan)) for done in range(1, len(plan) + 1)]  # the progress bar still moves per patch
     assert len(batched.report.patch_seconds) == len(plan)
