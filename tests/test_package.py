@@ -55,3 +55,12 @@ def test_lower_layers_never_import_higher_ones():
                 for name in names:
                     parts = name.split(".")
                     assert not (parts[0] == "explorer" and len(parts) > 1 and parts[1] in higher), f"{path} imports {name}"
+
+
+def test_no_module_is_named_like_a_layer():
+    # A layer's own modules (and the root's) sit one step from the layer packages, where a shared name reads as
+    # that package; deeper folders name their own kinds (reports/bench/quality.py is the quality benchmark).
+    layers = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file()}
+    modules = [*PACKAGE.glob("*.py"), *(path for layer in layers for path in (PACKAGE / layer).glob("*.py"))]
+    clashes = [str(path.relative_to(PACKAGE)) for path in modules if path.stem in layers]
+    assert clashes == [], f"{clashes}: named like a package beside it; name what the module does"

@@ -1,14 +1,14 @@
 """The Upscaler Explorer app: ``build_app() -> gr.Blocks`` and ``launch_app``.
 
 One module per tab, each with plain handler functions: :mod:`.upscale`
-(with :mod:`.seams` for the patch grid and heat map, :mod:`.quality` for
-reference-mode scores), :mod:`.catalog` (Models), :mod:`.compare`,
-:mod:`.codegen` (Code) and :mod:`.benchmarks` (with :mod:`.results`). Shared:
-:mod:`.common` (models, settings, errors), :mod:`.pictures` (uploads under the
-app's limits, display copies), :mod:`.examples`, :mod:`.config`. The named
-API endpoints are in :mod:`.api`; the settings in the page address in
-:mod:`.urlstate`. Start it with ``python -m explorer serve``; on a Hugging Face
-Space, :mod:`.space` is the app file.
+(with :mod:`.reference_scores` for reference-mode scores and :mod:`.runview`
+for the run's views), :mod:`.catalog` (Models), :mod:`.compare`, :mod:`.advise`,
+:mod:`.code_tab` (Code) and :mod:`.benchmarks`. Shared: :mod:`.common` (models,
+settings, errors), :mod:`.pictures` (uploads under the app's limits, display
+copies), :mod:`.examples`, :mod:`.config`. The named API endpoints are in
+:mod:`.api`; the settings in the page address in :mod:`.urlstate`. Start it
+with ``python -m explorer serve``; on a Hugging Face Space, :mod:`.space` is
+the app file.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 from explorer.app.api import register_api
 from explorer.app.benchmarks import build_benchmarks_tab
 from explorer.app.catalog import CARDS_ROUTE, build_catalog_tab, use_in_upscale
-from explorer.app.codegen import build_code_tab
+from explorer.app.code_tab import build_code_tab
 from explorer.app.compare import build_compare_tab
 from explorer.app.config import AppConfig
 from explorer.app.examples import BUNDLED_EXAMPLE

@@ -25,7 +25,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
-from explorer.app.codegen import snippet, targets
+from explorer.app.code_tab import snippet, targets
 from explorer.app.common import (
     DEFAULT_CHOICE,
     check_work,

@@ -51,7 +51,7 @@ from explorer.app.pictures import (
     save_result_png,
 )
 from explorer.app.progress import ProgressFn, Ticker
-from explorer.app.quality import QUALITY_HINT, empty_scores, score_output
+from explorer.app.reference_scores import QUALITY_HINT, empty_scores, score_output
 from explorer.app.runview import LastRun, SeamsOutputs, seams_heatmap
 from explorer.engine.images import LoadedImage
 from explorer.quality.evaluate import reference_pair

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 import pytest
 
-from explorer.app.codegen import (
+from explorer.app.code_tab import (
     TARGET_TITLES,
     code_language,
     snippet,

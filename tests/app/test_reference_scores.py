@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from explorer.app.examples import BUNDLED_EXAMPLE
-from explorer.app.quality import detail, empty_scores, headline, quality_table, score_output
+from explorer.app.reference_scores import detail, empty_scores, headline, quality_table, score_output
 from explorer.quality.evaluate import evaluate, reference_pair, upscale_baseline
 
 
