@@ -3,7 +3,8 @@
 Every helper returns a :class:`PIL.Image.Image`, which Jupyter shows by
 itself, so the last line of a cell can be ``side_by_side([small, big])``.
 An :class:`~explorer.UpscaleResult` shows itself too (through
-:func:`png_bytes`).
+:func:`png_bytes`, which lives in :mod:`explorer.engine.output` so the engine
+can show its results without importing this module).
 
 * :func:`side_by_side` puts images in a row at one height, with titles. It
   enlarges by repeating pixels (``resample="nearest"``) unless told otherwise,
@@ -21,13 +22,13 @@ as the app's seams view.
 
 from __future__ import annotations
 
-import io
 from typing import Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from explorer.engine.images import RESAMPLING, ImageInput, load_image
+from explorer.engine.images import RESAMPLING, ImageInput
+from explorer.engine.output import DISPLAY_MAX_SIDE, picture_of, png_bytes
 from explorer.engine.tiling import TilePlan
 from explorer.quality import seams
 
@@ -46,32 +47,9 @@ __all__ = [
 ImageLike = ImageInput
 """A PIL image, a uint8 array (H×W, H×W×1, H×W×3 or H×W×4), or an image file's path or bytes."""
 
-DISPLAY_MAX_SIDE = 1024
-"""Images shown in a notebook (:func:`png_bytes`) or the app's page are at most this many pixels on their long side.
-
-Downloads and returned images keep every pixel."""
-
-
 _TITLE_MARGIN = 6
 _BACKGROUND = (255, 255, 255)
 _TEXT = (20, 20, 20)
-
-
-def _pil(image: ImageLike) -> Image.Image:
-    """The image as the models see it (orientation applied, 8 bits), in its own layout: L, LA, RGB or RGBA.
-
-    Read by :func:`explorer.engine.images.load_image`, so inputs are checked as for
-    upscaling, except that showing an image is never refused for its size (the
-    pixel limit guards the models, not the screen).
-    """
-    if isinstance(image, Image.Image):
-        limit: int | None = image.width * image.height
-    else:
-        limit = image.size if isinstance(image, np.ndarray) else None
-    loaded = load_image(image, max_pixels=max(1, limit) if limit is not None else None)
-    colour = loaded.rgb[..., :1] if loaded.grayscale else loaded.rgb
-    channels = colour if loaded.alpha is None else np.dstack([colour, loaded.alpha])
-    return Image.fromarray(channels[..., 0] if channels.shape[2] == 1 else channels)
 
 
 def as_pil(image: ImageLike) -> Image.Image:
@@ -94,7 +72,7 @@ def as_pil(image: ImageLike) -> Image.Image:
         If an array is not uint8 or not shaped like an image, or a file
         cannot be read as an image.
     """
-    picture = _pil(image)
+    picture = picture_of(image)
     return picture if picture.mode == "RGB" else picture.convert("RGB")
 
 
@@ -188,32 +166,6 @@ def _compose(panels: list[Image.Image], titles: list[str] | None, gap: int, font
             draw.text((left + slot / 2, band / 2), label, fill=_TEXT, font=font, anchor="mm")
         left += slot + gap
     return canvas
-
-
-def png_bytes(image: ImageLike, *, max_side: int | None = DISPLAY_MAX_SIDE) -> bytes:
-    """PNG bytes of an image, shrunk to fit ``max_side`` for showing.
-
-    Parameters
-    ----------
-    image : PIL.Image.Image, ndarray, path or bytes
-        Gray, RGB or RGBA (alpha is kept).
-    max_side : int or None, default :data:`DISPLAY_MAX_SIDE`
-        Longest side of the picture; a larger image is shrunk with Lanczos
-        resampling. None keeps every pixel.
-
-    Returns
-    -------
-    bytes
-        A PNG file.
-    """
-    picture = _pil(image)
-    longest = max(picture.size)
-    if max_side is not None and longest > max_side:
-        size = tuple(max(1, round(side * max_side / longest)) for side in picture.size)
-        picture = picture.resize(size, Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def patch_grid(image: ImageLike, plan: TilePlan, *, zoom: int | None = None) -> Image.Image:

@@ -1,8 +1,6 @@
-"""Notebook pictures: side-by-side panels, PNG display of results, the patch grid and the seam heat map."""
+"""Notebook pictures: side-by-side panels, the patch grid and the seam heat map (PNG display: tests/engine)."""
 
 from __future__ import annotations
-
-import io
 
 import numpy as np
 import pytest
@@ -13,7 +11,6 @@ from explorer import Upscaler
 from explorer.display import (
     as_pil,
     patch_grid,
-    png_bytes,
     seam_heatmap,
     seam_stats,
     side_by_side,
@@ -37,12 +34,6 @@ def slim_outputs(cat: np.ndarray) -> dict:
         "padding 0": upscaler.upscale(cat, patch_size=16, padding=0),
         "padding 6": upscaler.upscale(cat, patch_size=16, padding=6),
     }
-
-
-def _decoded(data: bytes) -> Image.Image:
-    picture = Image.open(io.BytesIO(data))
-    assert picture.format == "PNG"
-    return picture
 
 
 # --- as_pil -------------------------------------------------------------------------------------------------------
@@ -136,30 +127,6 @@ def test_side_by_side_explains_bad_arguments(cat: np.ndarray, kwargs: dict, mess
     arguments = {"images": [cat, cat], **kwargs}
     with pytest.raises(ValueError, match=message):
         side_by_side(**arguments)
-
-
-# --- png_bytes and UpscaleResult in Jupyter --------------------------------------------------------------------
-
-
-def test_png_bytes_keeps_small_images_and_their_alpha(cat: np.ndarray):
-    alpha = (np.arange(cat.shape[0] * cat.shape[1]) % 256).astype(np.uint8).reshape(cat.shape[:2])
-    rgba = np.dstack([cat, alpha])
-    picture = _decoded(png_bytes(rgba))
-    assert picture.mode == "RGBA"
-    assert np.array_equal(np.asarray(picture), rgba)
-
-
-def test_png_bytes_shrinks_large_images_for_display(cat: np.ndarray):
-    big = cat.repeat(20, axis=0).repeat(20, axis=1)  # 960×1280
-    assert _decoded(png_bytes(big, max_side=320)).size == (320, 240)
-    assert _decoded(png_bytes(big, max_side=None)).size == (1280, 960)
-    assert _decoded(png_bytes(big)).size == (1024, 768)
-
-
-def test_an_upscale_result_shows_itself_as_its_image(cat: np.ndarray):
-    result = Upscaler("esrgan-slim/2x").run(Image.fromarray(cat))
-    picture = _decoded(result._repr_png_())
-    assert np.array_equal(np.asarray(picture), np.asarray(result.image))
 
 
 # --- patch_grid ---------------------------------------------------------------------------------------------------

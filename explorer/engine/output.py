@@ -1,12 +1,15 @@
-"""Write images: PNG, JPEG or WebP, tagged sRGB, atomically.
+"""Write images: PNG, JPEG or WebP, tagged sRGB, atomically; or PNG bytes to show.
 
 The format follows the file's suffix (``.png``, ``.jpg``/``.jpeg``, ``.webp``)
 unless given. JPEG and WebP take a ``quality`` (1–100); JPEG has no
 transparency, so an image with alpha is composited over white, with a warning.
+:func:`png_bytes` is what a notebook shows (an :class:`~explorer.UpscaleResult`
+shows itself through it), shrunk to :data:`DISPLAY_MAX_SIDE`.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import uuid
 import warnings
@@ -16,15 +19,21 @@ import numpy as np
 from PIL import Image
 
 from explorer.engine.colour import SRGB_ICC
+from explorer.engine.images import ImageInput, load_image
 from explorer.errors import ImageError
 
-__all__ = ["DEFAULT_QUALITY", "FORMATS", "format_of", "save_image", "save_png"]
+__all__ = ["DEFAULT_QUALITY", "DISPLAY_MAX_SIDE", "FORMATS", "format_of", "picture_of", "png_bytes", "save_image", "save_png"]
 
 FORMATS = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
 """The formats we write and the suffix each gets."""
 
 DEFAULT_QUALITY = 90
 """JPEG and WebP quality when none is given (Pillow's own defaults, 75 and 80, show artefacts on upscaled detail)."""
+
+DISPLAY_MAX_SIDE = 1024
+"""Images shown in a notebook (:func:`png_bytes`) or the app's page are at most this many pixels on their long side.
+
+Downloads and returned images keep every pixel."""
 
 _SUFFIXES = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}
 
@@ -113,3 +122,52 @@ def _over_white(picture: Image.Image) -> Image.Image:
     white = Image.new("RGBA", colour.size, (255, 255, 255, 255))
     flat = Image.alpha_composite(white, colour).convert("RGB")
     return flat.convert("L") if picture.mode == "LA" else flat
+
+
+def picture_of(image: ImageInput) -> Image.Image:
+    """The image as the models see it (orientation applied, 8 bits), in its own layout: L, LA, RGB or RGBA.
+
+    Read by :func:`explorer.engine.images.load_image`, so inputs are checked as for
+    upscaling, except that showing an image is never refused for its size (the
+    pixel limit guards the models, not the screen).
+
+    Raises
+    ------
+    ImageError
+        If an array is not uint8 or not shaped like an image, or a file
+        cannot be read as an image.
+    """
+    if isinstance(image, Image.Image):
+        limit: int | None = image.width * image.height
+    else:
+        limit = image.size if isinstance(image, np.ndarray) else None
+    loaded = load_image(image, max_pixels=max(1, limit) if limit is not None else None)
+    colour = loaded.rgb[..., :1] if loaded.grayscale else loaded.rgb
+    channels = colour if loaded.alpha is None else np.dstack([colour, loaded.alpha])
+    return Image.fromarray(channels[..., 0] if channels.shape[2] == 1 else channels)
+
+
+def png_bytes(image: ImageInput, *, max_side: int | None = DISPLAY_MAX_SIDE) -> bytes:
+    """PNG bytes of an image, shrunk to fit ``max_side`` for showing.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image, ndarray, path or bytes
+        Gray, RGB or RGBA (alpha is kept).
+    max_side : int or None, default :data:`DISPLAY_MAX_SIDE`
+        Longest side of the picture; a larger image is shrunk with Lanczos
+        resampling. None keeps every pixel.
+
+    Returns
+    -------
+    bytes
+        A PNG file.
+    """
+    picture = picture_of(image)
+    longest = max(picture.size)
+    if max_side is not None and longest > max_side:
+        size = tuple(max(1, round(side * max_side / longest)) for side in picture.size)
+        picture = picture.resize(size, Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -129,8 +129,8 @@ class UpscaleResult:
     report: UpscaleReport
 
     def _repr_png_(self) -> bytes:
-        """Show the image in Jupyter, shrunk to fit :data:`explorer.display.DISPLAY_MAX_SIDE` (``image`` keeps every pixel)."""
-        from explorer.display import png_bytes
+        """Show the image in Jupyter, shrunk to fit :data:`explorer.engine.output.DISPLAY_MAX_SIDE` (``image`` keeps every pixel)."""
+        from explorer.engine.output import png_bytes
 
         return png_bytes(self.image)
 

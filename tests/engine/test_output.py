@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageCms
 from skimage import data
 
-from explorer.engine.output import DEFAULT_QUALITY, format_of, save_image, save_png
+from explorer.engine.output import DEFAULT_QUALITY, format_of, png_bytes, save_image, save_png
 from explorer.errors import ImageError
 from tests.helpers import psnr, rgba_with_hard_edge
 
@@ -78,3 +78,25 @@ def test_bad_formats_and_qualities_are_explained(tmp_path: Path, name: str, qual
     with pytest.raises(ImageError, match=message):
         save_image(data.astronaut()[:8, :8], tmp_path / name, quality=quality)
     assert list(tmp_path.iterdir()) == []
+
+
+def _decoded_png(data: bytes) -> Image.Image:
+    picture = Image.open(io.BytesIO(data))
+    assert picture.format == "PNG"
+    return picture
+
+
+def test_png_bytes_keeps_small_images_and_their_alpha() -> None:
+    photo = data.astronaut()[:48, :64]
+    alpha = (np.arange(48 * 64) % 256).astype(np.uint8).reshape(48, 64)
+    rgba = np.dstack([photo, alpha])
+    picture = _decoded_png(png_bytes(rgba))
+    assert picture.mode == "RGBA"
+    assert np.array_equal(np.asarray(picture), rgba)
+
+
+def test_png_bytes_shrinks_large_images_for_display() -> None:
+    big = data.astronaut()[:48, :64].repeat(20, axis=0).repeat(20, axis=1)  # 960×1280
+    assert _decoded_png(png_bytes(big, max_side=320)).size == (320, 240)
+    assert _decoded_png(png_bytes(big, max_side=None)).size == (1280, 960)
+    assert _decoded_png(png_bytes(big)).size == (1024, 768)

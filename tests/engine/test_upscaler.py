@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -171,3 +173,9 @@ def test_concurrent_first_requests_share_one_load():
     for thread in threads:
         thread.join()
     assert len({id(u.model_file) for u in upscalers}) == 1
+
+
+def test_an_upscale_result_shows_itself_in_a_notebook_as_its_image(default_model, fixture_image):
+    result = default_model.run(Image.fromarray(fixture_image[:24, :32]))
+    shown = Image.open(io.BytesIO(result._repr_png_()))
+    assert shown.format == "PNG" and np.array_equal(np.asarray(shown), np.asarray(result.image))
