@@ -44,7 +44,7 @@ import numpy as np
 
 from explorer.errors import ExplorerError
 
-__all__ = ["CLASSICAL", "DEGRADATIONS", "Degradation", "degrade", "restore_classically", "tasks_measured"]
+__all__ = ["CLASSICAL", "DEGRADATIONS", "Degradation", "degrade", "restore_classically"]
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,6 @@ DEGRADATIONS: dict[str, Degradation] = {
     )
 }
 """Every degradation, by name, in the order results are reported."""
-
-
-def tasks_measured() -> list[str]:
-    """The restoration tasks that have a degradation."""
-    return list(dict.fromkeys(d.task for d in DEGRADATIONS.values()))
 
 
 def _seed(name: str, key: str) -> np.random.Generator:

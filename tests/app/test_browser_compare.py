@@ -11,10 +11,6 @@ from .conftest import ARTIFACTS
 from .test_browser import _open, page, pytestmark  # noqa: F401 - the shared browser page and its skip mark
 
 
-def _gallery_images(page, elem_id: str) -> int:
-    return page.evaluate(f"() => document.querySelectorAll('#{elem_id} img').length")
-
-
 def _note(page) -> str:
     return page.locator("#compare-crop-note").inner_text()
 

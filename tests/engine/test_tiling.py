@@ -12,13 +12,13 @@ from explorer.engine.tiling import (
     MAX_PATCH_SIZE,
     RunSettings,
     auto_tile_for,
-    check_patch_settings,
     parse_patch_settings,
     patch_notes,
     plan_patches,
     round_up_to_multiple,
     settle_patch_settings,
     stitch,
+    validate_patch_settings,
 )
 from explorer.errors import PatchSettingsError
 
@@ -124,17 +124,12 @@ def test_stitching_a_pixel_repeat_equals_the_whole_image(height, width, patch_si
 )
 def test_invalid_settings_are_refused_with_advice(patch_size, padding, message):
     with pytest.raises(PatchSettingsError, match=message):
-        check_patch_settings(patch_size, padding)
+        validate_patch_settings(patch_size, padding)
 
 
-def test_padding_without_patch_size_is_ignored_with_a_warning():
-    with pytest.warns(UserWarning, match="ignored"):
-        assert check_patch_settings(None, 4) == (None, 0)
-
-
-def test_patch_size_without_padding_warns_about_seams():
-    with pytest.warns(UserWarning, match="seams"):
-        assert check_patch_settings(32, None) == (32, 0)
+def test_valid_settings_default_padding_to_zero():
+    assert validate_patch_settings(None, 4) == (None, 0)
+    assert validate_patch_settings(32, None) == (32, 0)
 
 
 def test_stitch_rejects_outputs_of_the_wrong_scale():

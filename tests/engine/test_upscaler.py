@@ -179,3 +179,9 @@ def test_an_upscale_result_shows_itself_in_a_notebook_as_its_image(default_model
     result = default_model.run(Image.fromarray(fixture_image[:24, :32]))
     shown = Image.open(io.BytesIO(result._repr_png_()))
     assert shown.format == "PNG" and np.array_equal(np.asarray(shown), np.asarray(result.image))
+
+
+@pytest.mark.parametrize(("patch_size", "padding", "warned"), [(None, 4, "padding is ignored"), (16, None, "seams may show")])
+def test_the_library_warns_about_valid_settings_it_would_advise_against(default_model, fixture_image, patch_size, padding, warned):
+    with pytest.warns(UserWarning, match=warned):
+        default_model.upscale(fixture_image[:20, :30], patch_size=patch_size, padding=padding)

@@ -32,7 +32,6 @@ __all__ = [
     "PatchNote",
     "RunSettings",
     "auto_tile_for",
-    "check_patch_settings",
     "parse_patch_settings",
     "patch_notes",
     "round_up_to_multiple",
@@ -48,7 +47,10 @@ def validate_patch_settings(patch_size: int | None, padding: int | None) -> tupl
     """Validate ``patch_size``/``padding`` as UpscalerJS does, without warning.
 
     Returns ``(patch_size, padding)`` with padding defaulted to 0, or raises
-    :class:`PatchSettingsError`; see :func:`check_patch_settings`.
+    :class:`PatchSettingsError` when ``patch_size`` is not a whole number from 1
+    to :data:`MAX_PATCH_SIZE`, ``padding`` is negative or not whole, or
+    ``2 * padding >= patch_size``. The advice about valid settings is
+    :func:`patch_notes`.
     """
     if patch_size is None:
         return None, 0
@@ -141,38 +143,6 @@ def parse_patch_settings(
         return None, pad
     checked, checked_pad = validate_patch_settings(patch, pad)
     return checked, (None if pad is None else checked_pad)
-
-
-def check_patch_settings(patch_size: int | None, padding: int | None) -> tuple[int | None, int]:
-    """Validate ``patch_size``/``padding`` as UpscalerJS does, warning where it warns.
-
-    Parameters
-    ----------
-    patch_size : int or None
-        Patch side in input pixels; None means the whole image at once.
-    padding : int or None
-        Context pixels around each patch; None means 0.
-
-    Returns
-    -------
-    tuple
-        ``(patch_size, padding)`` with padding defaulted to 0.
-
-    Raises
-    ------
-    PatchSettingsError
-        If ``patch_size <= 0``, ``padding < 0`` or ``2 * padding >= patch_size``.
-
-    Warns
-    -----
-    UserWarning
-        Padding without a patch size is ignored; a patch size without padding
-        will show seams.
-    """
-    checked = validate_patch_settings(patch_size, padding)
-    for note in patch_notes(patch_size, padding):
-        warnings.warn(note.text(), stacklevel=3)
-    return checked
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from explorer.reports.bench.tables import markdown_table, merge_results, write_t
 from explorer.reports.results import results_dir
 
 __all__ = [
-    "DEFAULT_RESTORATION_SIZE",
     "RESTORATION_COLUMNS",
     "restoration_markdown",
     "restoration_summary",
@@ -36,9 +35,6 @@ __all__ = [
     "select_restoration_models",
     "write_restoration",
 ]
-
-DEFAULT_RESTORATION_SIZE = 128
-"""Side of the central crop of each clean image."""
 
 RESTORATION_COLUMNS = ("set", "image", "crop", "task", "degradation", "method", "kind", "psnr_y", "ssim_y", "psnr_rgb",
                        "ssim_rgb", "gmsd", "hf_ratio", "seconds")  # fmt: skip
