@@ -21,6 +21,7 @@ Variable                                   Meaning (default)
 ``UPSCALER_EXPLORER_AUTO_TILE_PIXELS``     outputs larger than this are tiled (2048×2048)
 ``UPSCALER_EXPLORER_MODEL_CACHE``          loaded models a process keeps (4)
 ``UPSCALER_EXPLORER_RUNTIME``              ``auto``, ``tensorflow`` or ``openvino`` (``auto``)
+``UPSCALER_EXPLORER_BF16``                 ``auto``, ``off`` or ``on``: bf16 for fast (``auto``)
 ``UPSCALER_EXPLORER_APP_MAX_PIXELS``       the app's largest input (2048×2048)
 ``UPSCALER_EXPLORER_APP_MAX_OUTPUT_PIXELS`` the app's largest output (8192×8192)
 ``UPSCALER_EXPLORER_APP_MIN_PATCH_SIZE``   the app's smallest patch side (16)
@@ -50,6 +51,7 @@ __all__ = [
     "DEFAULT_CDNS",
     "DEFAULT_MAX_PIXELS",
     "MAX_PIXELS_ENV",
+    "BF16_MODES",
     "RUNTIMES",
     "SOURCES",
     "app_concurrency",
@@ -60,6 +62,7 @@ __all__ = [
     "app_max_pixels",
     "app_max_queue",
     "auto_tile_pixels",
+    "bf16",
     "cache_dir",
     "cards_dir",
     "cdn_bases",
@@ -88,6 +91,10 @@ SOURCES = ("auto", "npm", "cdn")
 
 RUNTIMES = ("auto", "tensorflow", "openvino")
 """How models run: ``auto`` uses OpenVINO where it is installed, gives TensorFlow's pixels and is faster."""
+
+BF16_MODES = ("auto", "off", "on")
+"""May the fast precision use bf16: ``auto`` where the CPU has bf16 units (AMX or AVX512-BF16), ``off`` never (the
+path of CPUs without them), ``on`` even without them (emulated: measured like any other, for testing)."""
 
 _TRUE_WORDS = ("1", "true", "yes", "on")
 _FALSE_WORDS = ("0", "false", "no", "off")
@@ -217,6 +224,19 @@ def runtime() -> str:
     text = _text("RUNTIME").lower() or "auto"
     if text not in RUNTIMES:
         raise _bad("RUNTIME", text, "'auto', 'tensorflow' or 'openvino'")
+    return text
+
+
+def bf16() -> str:
+    """``$UPSCALER_EXPLORER_BF16`` in lower case: one of :data:`BF16_MODES` (default ``auto``).
+
+    ``off`` treats the CPU as having no bf16 units (``precision="fast"`` then
+    runs exact, and says so); ``on`` measures bf16 even on a CPU without them,
+    where it is emulated (used only if measured faster and faithful, as always).
+    """
+    text = _text("BF16").lower() or "auto"
+    if text not in BF16_MODES:
+        raise _bad("BF16", text, "'auto', 'off' or 'on'")
     return text
 
 

@@ -37,6 +37,19 @@ def test_upscale_writes_a_png_with_a_progress_bar(tmp_path):
     assert "WARNING" not in result.stderr  # TensorFlow's start-up noise is kept away from users
 
 
+def test_upscale_fast_precision_says_what_ran_and_why(tmp_path, monkeypatch):
+    from explorer import Upscaler
+
+    monkeypatch.setenv("UPSCALER_EXPLORER_BF16", "off")  # the path of a CPU without bf16 units
+    output = tmp_path / "fast.png"
+    result = run_cli("upscale", str(EXAMPLE), "-o", str(output), "-q", "--precision", "fast")
+    assert result.returncode == 0, result.stderr
+    assert "Fast precision: exact runs: bf16 is off (UPSCALER_EXPLORER_BF16=off)." in result.stdout
+    np.testing.assert_array_equal(np.asarray(Image.open(output)), Upscaler().upscale(np.asarray(Image.open(EXAMPLE))))
+    wrong = run_cli("upscale", str(EXAMPLE), "-o", str(output), "--precision", "half")
+    assert wrong.returncode == 2 and "invalid choice: 'half' (choose from 'exact', 'fast')" in wrong.stderr
+
+
 def test_upscale_output_equals_the_library(tmp_path):
     from explorer import Upscaler
 

@@ -16,6 +16,7 @@ from explorer.cli._common import (
     status,
 )
 from explorer.engine.output import DEFAULT_QUALITY, FORMATS, format_of
+from explorer.engine.precision import PRECISIONS
 from explorer.engine.registry import DEFAULT_MODEL
 from explorer.errors import ExplorerError
 
@@ -55,6 +56,14 @@ def register(commands) -> None:
         "(within --budget-seconds/--budget-memory if given), and says why in one line",
     )
     up.add_argument("--padding", type=int, metavar="N", help="context pixels around each patch (UpscalerJS padding)")
+    up.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="exact",
+        help="exact: fp32, UpscalerJS's pixels (default); fast: bf16 where this CPU has bf16 units (AMX or "
+        "AVX512-BF16) and bf16 was measured at least 50 dB and at most 2 levels from exact and faster for this "
+        "model (measured once per model and CPU, then kept); else exact, and the output line says why",
+    )
     up.add_argument(
         "--budget-seconds", type=float, metavar="S", help="with --patch-size auto: the longest the model may take"
     )
@@ -156,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     _check_settings(args)
     status(f"Loading {args.model} ...")
     upscaler = Upscaler(args.model, source=args.source, offline=args.offline or None, status=status,
-                        **custom_model_settings(args))  # fmt: skip
+                        precision=args.precision, **custom_model_settings(args))  # fmt: skip
     spec = upscaler.spec
     status(f"Loaded {spec.id} ({spec.scale}x) in {upscaler.load_seconds:.2f} s.")
     if upscaler.model_file.format == "tfjs-graph":

@@ -22,12 +22,15 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from explorer import settings
 from explorer.engine._tf import import_tensorflow
+from explorer.engine.cpu import bf16_units, cpu_name
 from explorer.engine.formats.detect import ModelFile, load_model_file
+from explorer.engine.precision import FastVerdict, judge, measure_fidelity, unavailable
 from explorer.engine.registry import ModelSpec
 from explorer.engine.runtimes import (
     OpenVinoFunction,
@@ -36,7 +39,10 @@ from explorer.engine.runtimes import (
     differing_probe,
     openvino_installed,
     record_choice,
+    record_verdict,
     recorded_choice,
+    recorded_verdict,
+    tensorflow_bf16,
     time_ratio,
 )
 from explorer.engine.tiling import round_up_to_multiple
@@ -55,7 +61,7 @@ MAX_BATCH = 16
 
 @dataclass
 class LoadedModel:
-    """A model file loaded once per process, with its traced function and the runtime chosen for it.
+    """A model file loaded once per process, with its traced function and the runtimes chosen for it.
 
     Attributes
     ----------
@@ -66,7 +72,7 @@ class LoadedModel:
     traced : TracedFunction
         The TensorFlow function (one trace per model where the model allows, else per shape).
     runtime_note : str
-        Which runtime runs it and why (OpenVINO is considered in the background).
+        Which runtime runs it exactly and why.
     """
 
     file: ModelFile
@@ -74,8 +80,10 @@ class LoadedModel:
     traced: TracedFunction = field(init=False)
     runtime_note: str = "TensorFlow"
     _runtime: Callable = field(init=False, repr=False)
-    _choice: threading.Thread | None = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _chosen: bool = field(default=False, repr=False)
+    _fast: Callable | None = field(default=None, repr=False)
+    _verdict: FastVerdict | None = field(default=None, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def __post_init__(self) -> None:
         self.traced = TracedFunction(self.file.forward, polymorphic=True)
@@ -83,11 +91,11 @@ class LoadedModel:
 
     @property
     def runtime(self) -> str:
-        """``"tensorflow"`` or ``"openvino"``: what runs the model now."""
+        """``"tensorflow"`` or ``"openvino"``: what runs the model exactly now."""
         return self._runtime.name
 
-    def predict(self, batch: np.ndarray) -> tuple[np.ndarray, bool]:
-        """Run one ``[N, H, W, 3]`` float32 batch.
+    def predict(self, batch: np.ndarray, *, fast: bool = False) -> tuple[np.ndarray, bool]:
+        """Run one ``[N, H, W, 3]`` float32 batch, in bf16 when ``fast`` and the fast verdict allows.
 
         Returns
         -------
@@ -95,44 +103,49 @@ class LoadedModel:
             ``(raw output, traced)``; ``traced`` is True when this call traced
             the model (its first call, or a new shape for a graph model).
         """
-        return self._runtime(batch)
+        runtime = self._fast if fast and self._fast is not None else self._runtime
+        return runtime(batch)
 
-    def consider_openvino(self, probes: Callable[[], list[np.ndarray]], to_pixels: Callable, *, wait: bool = False) -> None:
-        """Choose between TensorFlow and OpenVINO for this model, once (see :mod:`.runtimes`).
+    def choose_exact(self, probes: Callable[[], list[np.ndarray]], to_pixels: Callable) -> str:
+        """Choose between TensorFlow and OpenVINO for this model, once, now (see :mod:`.runtimes`); return the note.
 
         Nothing happens when ``$UPSCALER_EXPLORER_RUNTIME`` is ``tensorflow``,
-        OpenVINO is not installed, or the model is a graph model or traced per shape. In
-        ``auto`` mode a verdict kept from an earlier process is applied; else
-        the measurement runs in a background thread (TensorFlow runs
-        meanwhile) unless ``wait``. ``openvino`` waits and takes OpenVINO
-        whenever its pixels are exact.
+        OpenVINO is not installed, or the model is a graph model. In ``auto``
+        mode a verdict kept from an earlier process is applied (converting the
+        model if OpenVINO won); else it is measured now and kept. ``openvino``
+        takes OpenVINO whenever its pixels are exact. Made before the model's
+        first call, so no conversion or measurement runs beside a user's calls.
         """
-        if self._choice is not None and not wait:
-            return
-        mode = settings.runtime()
-        if mode == "tensorflow" or self.file.format == "tfjs-graph" or self.traced.concrete() is None:
-            return  # graph models (MAXIM: 2 GB, Einsum) stay on TensorFlow
-        if not openvino_installed():
-            if mode == "openvino":
-                raise SettingsError("UPSCALER_EXPLORER_RUNTIME=openvino needs the openvino package: pip install openvino.")
-            return
         with self._lock:
-            if self._choice is None:
-                self._choice = threading.Thread(target=self._choose, args=(probes, to_pixels, mode == "openvino"))
-                self._choice.start()
-        if wait or mode == "openvino":
-            self._choice.join()
+            if self._chosen:
+                return self.runtime_note
+            mode = settings.runtime()
+            if mode != "tensorflow" and self.file.format != "tfjs-graph":  # graph models (MAXIM: 2 GB, Einsum) stay
+                if openvino_installed():
+                    self._choose(probes, to_pixels, forced=mode == "openvino")
+                elif mode == "openvino":
+                    raise SettingsError("UPSCALER_EXPLORER_RUNTIME=openvino needs the openvino package: pip install openvino.")
+            self._chosen = True
+            return self.runtime_note
 
-    def _choose(self, probes: Callable[[], list[np.ndarray]], to_pixels: Callable, forced: bool) -> None:
+    def _concrete(self, probes: Callable[[], list[np.ndarray]]) -> Any:
+        if self.traced.concrete() is None:
+            self.traced(probes()[0])  # trace once (the model's first call happens here, not in a user's)
+        return self.traced.concrete()
+
+    def _choose(self, probes: Callable[[], list[np.ndarray]], to_pixels: Callable, *, forced: bool) -> None:
         key = choice_key(self.file.path)
         kept = None if forced else recorded_choice(key)
         try:
+            concrete = self._concrete(probes)
+            if concrete is None:
+                return  # traced per shape: nothing to convert
             if kept is not None:
                 if kept["runtime"] == "openvino":
-                    self._runtime = OpenVinoFunction(self.traced.concrete())
+                    self._runtime = OpenVinoFunction(concrete)
                 self.runtime_note = f"{kept['note']} (measured earlier on this machine)"
                 return
-            candidate = OpenVinoFunction(self.traced.concrete())
+            candidate = OpenVinoFunction(concrete)
             samples = probes()
             differs = differing_probe(candidate, self.traced, samples, to_pixels)
             ratio = time_ratio(candidate, self.traced, max(samples, key=lambda probe: probe.size))
@@ -149,6 +162,65 @@ class LoadedModel:
             self.runtime_note = f"TensorFlow (OpenVINO gives the same pixels but is not faster here: {timing})"
         if not forced:
             record_choice(key, self._runtime.name, self.runtime_note)
+
+    def fast_verdict(self, probes: Callable[[], list[np.ndarray]], to_pixels: Callable) -> FastVerdict:
+        """Whether ``precision="fast"`` runs bf16 for this model on this CPU (see :mod:`.precision`), decided once.
+
+        Where the CPU has no bf16 units (or ``$UPSCALER_EXPLORER_BF16`` is
+        ``off``) nothing is measured. Else a verdict kept for this model file,
+        CPU and runtime versions is applied (building the winning runtime);
+        without one, every bf16 runtime is measured against exact now, on
+        real photo crops, and the verdict kept.
+        """
+        with self._lock:
+            if self._verdict is not None:
+                return self._verdict
+            cpu = cpu_name()
+            units = bf16_units()
+            if units is None:
+                why = "bf16 is off (UPSCALER_EXPLORER_BF16=off)" if settings.bf16() == "off" else (
+                    f"this CPU ({cpu}) has no bf16 units (AMX or AVX512-BF16)")  # fmt: skip
+                self._verdict = unavailable(cpu, why)
+                return self._verdict
+            if self.file.keras_model is None:
+                self._verdict = unavailable(cpu, "no bf16 runtime runs graph models (MAXIM) yet")
+                return self._verdict
+            self.choose_exact(probes, to_pixels)
+            key = f"{choice_key(self.file.path)}|bf16 units {units}"
+            kept = recorded_verdict(key)
+            if kept is not None:
+                verdict = FastVerdict.from_dict(kept)
+                if verdict.used:
+                    self._fast = self._bf16_runtime(verdict.runtime, probes)
+                self._verdict = verdict
+                return verdict
+            self._verdict = self._measure_fast(cpu, probes, to_pixels)
+            record_verdict(key, self._verdict.as_dict())
+            return self._verdict
+
+    def _bf16_runtime(self, name: str | None, probes: Callable[[], list[np.ndarray]]) -> Callable:
+        if name == "openvino bf16":
+            return OpenVinoFunction(self._concrete(probes), "bf16")
+        return tensorflow_bf16(self.file.path)
+
+    def _measure_fast(self, cpu: str, probes: Callable[[], list[np.ndarray]], to_pixels: Callable) -> FastVerdict:
+        samples = probes()
+        exact = [to_pixels(self._runtime(sample)[0]) for sample in samples]
+        names = (["openvino bf16"] if openvino_installed() else []) + ["tensorflow bf16"]
+        measured, runtimes = [], {}
+        for name in names:
+            try:
+                candidate = self._bf16_runtime(name, probes)
+                fidelity = measure_fidelity(exact, [to_pixels(candidate(sample)[0]) for sample in samples])
+                speedup = 1 / time_ratio(candidate, self._runtime, max(samples, key=lambda sample: sample.size))
+            except Exception:  # noqa: BLE001 - a runtime that cannot run the model is left out of the verdict
+                continue
+            measured.append((name, speedup, fidelity))
+            runtimes[name] = candidate
+        verdict = judge(cpu, measured)
+        if verdict.used:
+            self._fast = runtimes[verdict.runtime]
+        return verdict
 
 
 def padded_size(spec: ModelSpec, height: int, width: int, patch_size: int | None) -> tuple[int, int]:
@@ -170,10 +242,22 @@ class ModelRunner:
     spec : ModelSpec
         Scale, input and output range, side multiple (``divisibility_factor``).
     model : LoadedModel
+    precision : {"exact", "fast"}
+        ``fast`` runs bf16 where :meth:`prepare` found it faithful and faster on this CPU.
     """
 
     spec: ModelSpec
     model: LoadedModel
+    precision: str = "exact"
+
+    def prepare(self) -> FastVerdict | None:
+        """Make the runtime decisions now, before the first call: the exact runtime, and for ``fast`` the verdict.
+
+        Kept verdicts are reused (per model file and CPU); a missing one is
+        measured here, once. Returns the fast verdict (None for ``exact``).
+        """
+        self.model.choose_exact(self._probes, self._to_pixels)
+        return self.model.fast_verdict(self._probes, self._to_pixels) if self.precision == "fast" else None
 
     def pad(self, rgb: np.ndarray, patch_size: int | None) -> np.ndarray:
         """Zeros on the right and bottom as the model needs: up to its side multiple, or to a whole patch.
@@ -205,14 +289,13 @@ class ModelRunner:
             The model's output does not have the spec's scale.
         """
         stack = pixels if pixels.ndim == 4 else pixels[None]
-        output, traced = self.model.predict(self._to_input_range(stack))
+        output, traced = self.model.predict(self._to_input_range(stack), fast=self.precision == "fast")
         expected = (stack.shape[0], stack.shape[1] * self.spec.scale, stack.shape[2] * self.spec.scale, 3)
         if output.shape != expected:
             raise ModelFormatError(
                 f"{self.spec.id} returned {output.shape[1:]} for a {stack.shape[1:]} input; expected {expected[1:]}. "
                 "Check the model's scale."
             )
-        self.model.consider_openvino(self._probes, self._to_pixels)
         output = self._to_pixels(output)
         return (output if pixels.ndim == 4 else output[0]), traced
 
@@ -236,10 +319,8 @@ class ModelRunner:
             self.model.predict(np.zeros((1, height, width, 3), np.float32))
 
     def choose_runtime(self) -> str:
-        """Decide now between TensorFlow and OpenVINO (normally done in the background); return the runtime's note."""
-        self(np.zeros((self.spec.divisibility_factor or 8,) * 2 + (3,), np.uint8))
-        self.model.consider_openvino(self._probes, self._to_pixels, wait=True)
-        return self.model.runtime_note
+        """Decide now between TensorFlow and OpenVINO (if not decided yet); return the runtime's note."""
+        return self.model.choose_exact(self._probes, self._to_pixels)
 
     def _probes(self) -> list[np.ndarray]:
         """Real photo crops in the model's input range, to check another runtime's pixels against TensorFlow's."""

@@ -15,7 +15,13 @@ on this machine; ``$UPSCALER_EXPLORER_RUNTIME`` (:func:`explorer.settings.runtim
 can also force either runtime. The measurement runs once per model file,
 OpenVINO version and CPU, in the background, and its verdict is kept in the
 cache folder (``runtimes.json``), so later processes only convert the models
-that won.
+that won. The verdict is made before the model's first call (when an
+:class:`~explorer.Upscaler` is made), never beside it.
+
+The fast precision (:mod:`.precision`) has two bf16 runtimes:
+:class:`OpenVinoFunction` compiled with a bf16 inference precision, and
+:func:`tensorflow_bf16`, a second copy of a layers model whose convolutions
+run in bf16. Their verdicts are kept the same way (``precision.json``).
 """
 
 from __future__ import annotations
@@ -24,7 +30,6 @@ import importlib.metadata
 import importlib.util
 import json
 import os
-import platform
 import statistics
 import threading
 import time
@@ -37,8 +42,19 @@ import numpy as np
 
 from explorer import settings
 from explorer.engine._tf import import_tensorflow
+from explorer.engine.cpu import cores, cpu_name
 
-__all__ = ["OpenVinoFunction", "TracedFunction", "choice_key", "openvino_installed", "record_choice", "recorded_choice"]
+__all__ = [
+    "OpenVinoFunction",
+    "TracedFunction",
+    "choice_key",
+    "openvino_installed",
+    "record_choice",
+    "record_verdict",
+    "recorded_choice",
+    "recorded_verdict",
+    "tensorflow_bf16",
+]
 
 _TRACES_PER_MODEL = 8
 
@@ -52,11 +68,12 @@ class TracedFunction:
         Maps a float32 ``[N, H, W, 3]`` tensor to the model's output.
     polymorphic : bool
         Try one trace for every input shape first (layers and Keras models).
+    name : str
+        What reports call it.
     """
 
-    name = "tensorflow"
-
-    def __init__(self, forward: Callable[[Any], Any], *, polymorphic: bool) -> None:
+    def __init__(self, forward: Callable[[Any], Any], *, polymorphic: bool, name: str = "tensorflow") -> None:
+        self.name = name
         self._forward = forward
         self._polymorphic: Callable | None = None
         self._try_polymorphic = polymorphic
@@ -123,29 +140,55 @@ def openvino_installed() -> bool:
 
 
 class OpenVinoFunction:
-    """A traced TensorFlow function converted to OpenVINO and compiled for the CPU at fp32.
+    """A traced TensorFlow function converted to OpenVINO and compiled for the CPU.
 
     Parameters
     ----------
     concrete : tensorflow ConcreteFunction
         The polymorphic traced function (:meth:`TracedFunction.concrete`).
+    precision : {"f32", "bf16"}
+        Its inference precision. ``f32`` is asked for explicitly: on CPUs with
+        bf16 units OpenVINO would otherwise run in bf16, which changes pixels.
+        On a CPU without them OpenVINO runs ``bf16`` in f32.
     """
 
-    name = "openvino"
-
-    def __init__(self, concrete: Any) -> None:
+    def __init__(self, concrete: Any, precision: str = "f32") -> None:
         import openvino
 
+        self.name = "openvino" if precision == "f32" else f"openvino {precision}"
         start = time.perf_counter()
         converted = openvino.convert_model(concrete)
-        # fp32: on CPUs with bf16 units OpenVINO would otherwise run in bf16, which changes pixels.
-        self._compiled = openvino.Core().compile_model(converted, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+        self._compiled = openvino.Core().compile_model(converted, "CPU", {"INFERENCE_PRECISION_HINT": precision})
         self.convert_seconds = time.perf_counter() - start
 
     def __call__(self, batch: np.ndarray) -> tuple[np.ndarray, bool]:
         """Run an ``[N, H, W, 3]`` float32 batch; return ``(raw output, False)`` (nothing is traced)."""
         request = self._compiled.create_infer_request()  # one per call: the app runs several at once
         return np.array(request.infer({0: np.ascontiguousarray(batch)})[0]), False
+
+
+def tensorflow_bf16(model_path: Path) -> TracedFunction:
+    """A second copy of a layers or Keras model whose convolutions run in bf16, traced like the first.
+
+    Every ``Conv2D`` but the last computes in bf16 (Keras's ``mixed_bfloat16``:
+    weights kept in fp32, inputs and weights cast per call, so TensorFlow's
+    oneDNN kernels use the CPU's bf16 units); additions, activations and the
+    last convolution, which makes the 0–255 output values (where a bf16 step is
+    a whole level), stay fp32. Raises ValueError for a graph model.
+    """
+    import keras
+
+    from explorer.engine.formats.detect import load_model_file
+
+    tf = import_tensorflow()
+    file = load_model_file(model_path)
+    if file.keras_model is None:
+        raise ValueError(f"{model_path} is a graph model: TensorFlow bf16 runs layers and Keras models only.")
+    convolutions = [layer for layer in file.keras_model.layers if isinstance(layer, keras.layers.Conv2D)]
+    for layer in convolutions[:-1]:
+        layer.dtype_policy = keras.DTypePolicy("mixed_bfloat16")
+    forward = file.forward
+    return TracedFunction(lambda batch: tf.cast(forward(batch), tf.float32), polymorphic=True, name="tensorflow bf16")
 
 
 def differing_probe(candidate: Callable, reference: Callable, probes: list[np.ndarray], to_pixels: Callable) -> str | None:
@@ -169,29 +212,51 @@ def time_ratio(candidate: Callable, reference: Callable, probe: np.ndarray, repe
 
 
 def choice_key(model_path: Path) -> str:
-    """What a runtime verdict depends on: the model file, OpenVINO's version and the CPU."""
+    """What a runtime verdict depends on: the model file, the runtimes' versions and the CPU."""
     stat = Path(model_path).stat()
-    version = importlib.metadata.version("openvino")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{Path(model_path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}|openvino {version}|{_cpu_name()}|{cores} cores"
+    versions = " ".join(f"{name} {_version(name)}" for name in ("openvino", "tensorflow"))
+    return f"{Path(model_path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{versions}|{cpu_name()}|{cores()} cores"
 
 
 def recorded_choice(key: str) -> dict | None:
-    """The verdict kept for ``key`` (``{"runtime": ..., "note": ...}``), or None."""
-    try:
-        return json.loads(_choices_path().read_text(encoding="utf-8")).get(key)
-    except (OSError, ValueError):
-        return None
+    """The runtime verdict kept for ``key`` (``{"runtime": ..., "note": ...}``), or None."""
+    return _read("runtimes.json").get(key)
 
 
 def record_choice(key: str, runtime: str, note: str) -> None:
-    """Keep a verdict in the cache folder (atomically; a failure to write only costs a later re-measurement)."""
-    path = _choices_path()
+    """Keep a runtime verdict in the cache folder (atomically; a failure to write only costs a later re-measurement)."""
+    _write("runtimes.json", key, {"runtime": runtime, "note": note})
+
+
+def recorded_verdict(key: str) -> dict | None:
+    """The fast-precision verdict kept for ``key`` (:meth:`FastVerdict.as_dict`), or None."""
+    return _read("precision.json").get(key)
+
+
+def record_verdict(key: str, verdict: dict) -> None:
+    """Keep a fast-precision verdict in the cache folder (as :func:`record_choice`)."""
+    _write("precision.json", key, verdict)
+
+
+def _version(package: str) -> str:
     try:
-        choices = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
+
+
+def _read(name: str) -> dict:
+    try:
+        kept = json.loads((settings.cache_dir() / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        choices = {}
-    choices[key] = {"runtime": runtime, "note": note}
+        return {}
+    return kept if isinstance(kept, dict) else {}
+
+
+def _write(name: str, key: str, value: dict) -> None:
+    path = settings.cache_dir() / name
+    choices = _read(name)
+    choices[key] = value
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -200,16 +265,3 @@ def record_choice(key: str, runtime: str, note: str) -> None:
     except OSError:
         temporary.unlink(missing_ok=True)
 
-
-def _choices_path() -> Path:
-    return settings.cache_dir() / "runtimes.json"
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()

@@ -23,6 +23,7 @@ from explorer.engine import images
 from explorer.engine.formats.detect import ModelFile
 from explorer.engine.images import ImageInput
 from explorer.engine.limits import WorkLimits
+from explorer.engine.precision import FastVerdict, check_precision
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec
 from explorer.engine.resolve import resolve
 from explorer.engine.runner import ModelRunner, get_loaded_model
@@ -68,7 +69,12 @@ class UpscaleReport:
         Patches per model call (same-size patches run together, up to
         :data:`explorer.engine.runner.BATCH_PIXELS` input pixels).
     runtime : str
-        What ran the model: ``"tensorflow"`` or ``"openvino"``.
+        What ran the model: ``"tensorflow"`` or ``"openvino"`` (exact), or a bf16 runtime (fast).
+    precision : str
+        What ran: ``"exact"`` (fp32) or ``"fast"`` (bf16).
+    fast : FastVerdict or None
+        For a ``precision="fast"`` Upscaler: whether bf16 ran and why, with its
+        measured speed-up and fidelity against exact (PSNR, largest level difference).
     """
 
     model: str
@@ -86,6 +92,8 @@ class UpscaleReport:
     plan: TilePlan | None = field(default=None, repr=False)
     batch: int = 1
     runtime: str = "tensorflow"
+    precision: str = "exact"
+    fast: FastVerdict | None = None
 
     def tiling_text(self) -> str:
         """How the image was cut: ``whole image`` or ``9 patches of 64 px, padding 4`` (and whether automatically)."""
@@ -95,11 +103,15 @@ class UpscaleReport:
         return f"{self.patches} patches of {self.patch_size} px, padding {self.padding}{auto}"
 
     def summary(self) -> str:
-        """``(WxH) with MODEL: how it was cut; T s (I s in the model).``: what ``explorer upscale`` prints after ``Wrote PATH``."""
+        """``(WxH) with MODEL: how it was cut; T s (I s in the model).``: what ``explorer upscale`` prints after ``Wrote PATH``.
+
+        A ``precision="fast"`` run adds what ran and why (``Fast precision: bf16 runs: …`` or ``… exact runs: …``).
+        """
         (ow, oh) = self.output_size
+        precision = f" Fast precision: {self.fast.reason}." if self.fast is not None else ""
         return (
             f"({ow}x{oh}) with {self.model}: {self.tiling_text()}; {self.total_seconds:.2f} s "
-            f"({self.inference_seconds:.2f} s in the model)."
+            f"({self.inference_seconds:.2f} s in the model).{precision}"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -115,6 +127,8 @@ class UpscaleReport:
             "traced": self.traced,
             "batch": self.batch,
             "runtime": self.runtime,
+            "precision": self.precision,
+            "fast": self.fast.as_dict() if self.fast is not None else None,
             "load_seconds": self.load_seconds,
             "inference_seconds": self.inference_seconds,
             "total_seconds": self.total_seconds,
@@ -157,6 +171,11 @@ class Upscaler:
         Never download; fail if the model is not cached.
     status : callable, optional
         Receives one-line status messages while the model is fetched.
+    precision : {"exact", "fast"}, default ``"exact"``
+        ``exact`` runs fp32 (UpscalerJS's pixels). ``fast`` runs bf16 where this
+        CPU has bf16 units and bf16 was measured faithful (≥ 50 dB, ≤ 2 levels
+        from exact on real photo crops) and faster for this model; else exact,
+        and :attr:`fast` says why (see :mod:`explorer.engine.precision`).
 
     Examples
     --------
@@ -174,6 +193,7 @@ class Upscaler:
         source: str | None = None,
         offline: bool | None = None,
         status: Callable[[str], None] | None = None,
+        precision: str = "exact",
     ) -> None:
         resolved = resolve(
             model,
@@ -186,10 +206,14 @@ class Upscaler:
         )
         assert resolved.path is not None, "resolve() fetches unless told not to"
         self.spec = resolved.spec
-        self._runner = ModelRunner(resolved.spec, get_loaded_model(resolved.path))
+        self.precision = check_precision(precision)
+        self._runner = ModelRunner(resolved.spec, get_loaded_model(resolved.path), self.precision)
+        self.fast = self._runner.prepare()  # runtime decisions now, never beside the first calls
+        """For ``precision="fast"``: the :class:`FastVerdict` (bf16 or exact, and why); None for ``exact``."""
 
     def __repr__(self) -> str:
-        return f"Upscaler(model={self.spec.id!r})"
+        precision = ", precision='fast'" if self.precision == "fast" else ""
+        return f"Upscaler(model={self.spec.id!r}{precision})"
 
     @property
     def scale(self) -> int:
@@ -217,7 +241,7 @@ class Upscaler:
         self._runner.warmup((size, size) if isinstance(size, int) else size for size in sizes)
 
     def choose_runtime(self) -> str:
-        """Decide now whether TensorFlow or OpenVINO runs this model (normally decided in the background).
+        """What runs this model exactly, TensorFlow or OpenVINO, and why (decided when the Upscaler was made).
 
         Returns
         -------
@@ -340,6 +364,8 @@ class Upscaler:
             patch_seconds=tuple(timings),
             plan=plan,
             batch=batch,
-            runtime=self._runner.runtime,
+            runtime=self.fast.runtime if self.fast is not None and self.fast.used else self._runner.runtime,
+            precision="fast" if self.fast is not None and self.fast.used else "exact",
+            fast=self.fast,
         )
         return self._runner.crop(output, height, width), report

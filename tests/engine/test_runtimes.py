@@ -13,6 +13,7 @@ from explorer import Upscaler
 from explorer.engine import runner
 from explorer.engine._tf import import_tensorflow
 from explorer.engine.formats.detect import load_model_file
+from explorer.engine.resolve import resolve
 from explorer.engine.runner import LoadedModel, ModelRunner
 from explorer.engine.runtimes import TracedFunction, record_choice, recorded_choice
 from explorer.engine.tiling import plan_patches
@@ -26,10 +27,10 @@ def photo(height: int, width: int) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(Image.open(EXAMPLE).convert("RGB"))[:height, :width])
 
 
-def fresh_runner(model: str) -> ModelRunner:
-    """A runner on its own copy of the model, so a runtime chosen here stays out of the shared cache."""
-    upscaler = Upscaler(model)
-    return ModelRunner(upscaler.spec, LoadedModel(file=load_model_file(upscaler.model_file.path), load_seconds=0.0))
+def fresh_runner(model: str, precision: str = "exact") -> ModelRunner:
+    """A runner on its own copy of the model, so a runtime chosen here stays out of the shared loaded models."""
+    resolved = resolve(model)
+    return ModelRunner(resolved.spec, LoadedModel(file=load_model_file(resolved.path), load_seconds=0.0), precision)
 
 
 def fixed_shape_output(upscaler: Upscaler, pixels: np.ndarray) -> np.ndarray:
