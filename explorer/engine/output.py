@@ -22,7 +22,16 @@ from explorer.engine.colour import SRGB_ICC
 from explorer.engine.images import ImageInput, load_image
 from explorer.errors import ImageError
 
-__all__ = ["DEFAULT_QUALITY", "DISPLAY_MAX_SIDE", "FORMATS", "format_of", "picture_of", "png_bytes", "save_image", "save_png"]
+__all__ = [
+    "DEFAULT_QUALITY",
+    "DISPLAY_MAX_SIDE",
+    "FORMATS",
+    "format_of",
+    "picture_of",
+    "png_bytes",
+    "save_image",
+    "save_png",
+]
 
 FORMATS = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
 """The formats we write and the suffix each gets."""

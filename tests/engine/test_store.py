@@ -242,6 +242,16 @@ def test_unsafe_members_refuse_the_whole_package(
     assert not list(tmp_path.rglob("evil")) and not Path("/tmp/evil").exists()
 
 
+def test_unpacked_files_lose_setuid_and_shared_write_bits(pixel_package: Path, tmp_path: Path) -> None:
+    members = _variant_members(pixel_package, PIXEL)
+    for info, _ in members:
+        info.mode = 0o6777
+    spec = _pinned_tarball(tmp_path / "modes.tgz", members, PIXEL)
+    installed = npm.install_tarball(tmp_path / "modes.tgz", spec, tmp_path / "cache")
+    modes = {name: (installed / name).stat().st_mode & 0o7777 for name in PIXEL.files}
+    assert all(mode & 0o6022 == 0 and mode & 0o600 == 0o600 for mode in modes.values()), modes
+
+
 def test_a_corrupted_tarball_is_refused_before_unpacking(pixel_tarball: Path, tmp_path: Path) -> None:
     corrupted = tmp_path / "corrupted.tgz"
     data = bytearray(pixel_tarball.read_bytes())
@@ -266,11 +276,17 @@ def test_a_package_lacking_a_pinned_file_is_refused(pixel_tarball: Path, tmp_pat
     assert _leftovers(tmp_path / "cache") == []
 
 
-def test_a_tar_bomb_is_refused(pixel_tarball: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(npm, "MAX_UNPACKED_BYTES", 10_000)
+@pytest.mark.parametrize("cap", ["MAX_UNPACKED_BYTES", "MAX_MEMBERS"])
+def test_a_tar_bomb_is_refused(pixel_tarball: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cap: str) -> None:
+    with tarfile.open(pixel_tarball) as archive:
+        members = archive.getmembers()
+    total = sum(member.size for member in members) if cap == "MAX_UNPACKED_BYTES" else len(members)
+    monkeypatch.setattr(npm, cap, total - 1)  # the real package, one byte or one file over
     with pytest.raises(IntegrityError, match="archive bomb"):
         npm.install_tarball(pixel_tarball, PIXEL, tmp_path / "cache")
     assert _leftovers(tmp_path / "cache") == []
+    monkeypatch.setattr(npm, cap, total)
+    _assert_verified(npm.install_tarball(pixel_tarball, PIXEL, tmp_path / "cache"), PIXEL)
 
 
 def test_when_another_process_installed_first_its_copy_is_kept(pixel_tarball: Path, tmp_path: Path) -> None:

@@ -5,9 +5,10 @@ Two sources fill the cache:
 - ``npm``: the package tarball, with the ``npm pack NAME@VERSION`` client, or,
   without node, over HTTP(S) from npm's own registry setting
   (``$npm_config_registry``); its sha512 must equal the pinned
-  ``spec.integrity`` before anything is unpacked, the archive is unpacked with
-  every member checked (no path escapes, no links or devices, a size cap), and
-  then every file of ``spec.files`` must match its pinned sha256.
+  ``spec.integrity`` before anything is unpacked, the archive is unpacked
+  through Python's ``data`` filter (no path escapes, no devices) with regular
+  files under ``package/`` only and caps on files and bytes, and then every
+  file of ``spec.files`` must match its pinned sha256.
 - ``cdn``: each file of ``spec.files`` is downloaded on its own from
   ``{base}/{name}@{version}/{path}``, trying each CDN in turn with retries
   (:mod:`.mirrors`), and must match its pinned sha256.

@@ -11,15 +11,19 @@ import subprocess
 import tarfile
 import zlib
 from pathlib import Path, PurePosixPath
+from typing import NoReturn
 
 from explorer.engine.registry import ModelSpec
-from explorer.engine.store.cache import CHILD_PID_FILE, CHUNK_BYTES, escapes, move_into_place, package_root, staging
+from explorer.engine.store.cache import CHILD_PID_FILE, move_into_place, package_root, staging
 from explorer.engine.store.download import Progress
 from explorer.engine.store.hashes import verify_files, verify_tarball
 from explorer.errors import IntegrityError, ModelFetchError
 
 MAX_UNPACKED_BYTES = 1 << 30
 """Tar-bomb guard: the most bytes a whole package may unpack to."""
+
+MAX_MEMBERS = 10_000
+"""Tar-bomb guard: the most files and folders a package may hold (the largest model package holds under 200)."""
 
 _NPM_TIMEOUT_SECONDS = 900
 
@@ -100,81 +104,69 @@ def install_tarball(tarball: Path, spec: ModelSpec, root: Path) -> Path:
     """Verify an npm tarball, unpack it safely and move it into ``root``'s cache.
 
     The tarball's hash is checked against ``spec.integrity`` before it is
-    opened, every member is checked before it is written, and every file of
+    opened, every member is checked as it is unpacked, and every file of
     ``spec.files`` is checked after. Returns ``<root>/packages/<name>@<version>``.
     """
     verify_tarball(tarball, spec)
     final = package_root(spec, root)
     with staging(root) as staged:
-        unpacked = staged / "package"
-        unpacked.mkdir()
         origin = f"{spec.package}@{spec.version}"
-        _unpack_safely(tarball, unpacked, origin)
+        _unpack_safely(tarball, staged, origin)
+        unpacked = staged / "package"
+        unpacked.mkdir(exist_ok=True)  # a tarball of nothing has no files, and verify_files says which it lacks
         verify_files(unpacked, spec.files, origin)
         move_into_place(unpacked, final)
     return final
 
 
 def _unpack_safely(tarball: Path, target: Path, origin: str) -> None:
-    """Extract the ``package/`` folder of an npm tarball into ``target``."""
-    unpacked_bytes = 0
+    """Extract an npm tarball into ``target``: its files land in ``target/package``.
+
+    Python's ``data`` extraction filter refuses paths and links that lead
+    outside ``target`` and special files, and drops unsafe permission bits;
+    :class:`_NpmMembers` adds what it does not check.
+    """
     try:
         with tarfile.open(tarball, mode="r:*") as archive:
-            for member in archive:
-                relative = _member_path(member, origin)
-                if relative is None:
-                    continue
-                destination = _inside(target, relative, member.name, origin)
-                if member.isdir():
-                    destination.mkdir(parents=True, exist_ok=True)
-                    continue
-                unpacked_bytes += member.size
-                if unpacked_bytes > MAX_UNPACKED_BYTES:
-                    raise IntegrityError(
-                        f"{origin} unpacks to more than {MAX_UNPACKED_BYTES} bytes (at member "
-                        f"{member.name!r}); refusing it as a possible archive bomb. Do not use this package."
-                    )
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                _write_member(archive, member, destination)
+            archive.extractall(target, filter=_NpmMembers(origin))
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise IntegrityError(
             f"The tarball of {origin} cannot be unpacked ({exc}). Nothing was installed; retry the download."
         ) from exc
 
 
-def _member_path(member: tarfile.TarInfo, origin: str) -> PurePosixPath | None:
-    """Path of a member relative to ``package/``; None for the folder itself."""
-    name = member.name
-    parts = PurePosixPath(name).parts
-    if escapes(name):
-        raise IntegrityError(
-            f"{origin}: archive member {name!r} points outside the package. Refusing the whole package; do not use it."
-        )
-    if not (member.isfile() or member.isdir()):
-        raise IntegrityError(
-            f"{origin}: archive member {name!r} is a link or special file, which a model "
-            "package never needs. Refusing the whole package; do not use it."
-        )
-    if not parts or parts[0] != "package":
-        raise IntegrityError(
-            f"{origin}: archive member {name!r} is not under 'package/' as in every npm "
-            "tarball. Refusing the whole package; do not use it."
-        )
-    return PurePosixPath(*parts[1:]) if len(parts) > 1 else None
+class _NpmMembers:
+    """The extraction filter: the ``data`` filter, after what a model package's tarball must also be.
 
+    Every member is a regular file or a folder (npm packs no links, and a model
+    never needs one) under ``package/``, and the members stay under
+    :data:`MAX_MEMBERS` and :data:`MAX_UNPACKED_BYTES` in all.
+    """
 
-def _inside(target: Path, relative: PurePosixPath, name: str, origin: str) -> Path:
-    destination = (target / relative).resolve()
-    if not destination.is_relative_to(target.resolve()):
-        raise IntegrityError(
-            f"{origin}: archive member {name!r} would be written outside the package "
-            "folder. Refusing the whole package; do not use it."
-        )
-    return destination
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+        self.members = 0
+        self.unpacked_bytes = 0
 
+    def __call__(self, member: tarfile.TarInfo, target: str | os.PathLike[str]) -> tarfile.TarInfo:
+        name = member.name
+        if not (member.isfile() or member.isdir()):
+            self._refuse(f"archive member {name!r} is a link or special file, which a model package never needs")
+        if PurePosixPath(name).parts[:1] != ("package",):
+            self._refuse(
+                f"archive member {name!r} is not under 'package/' as in every npm tarball: it points outside the package"
+            )
+        self.members += 1
+        self.unpacked_bytes += member.size
+        if self.members > MAX_MEMBERS or self.unpacked_bytes > MAX_UNPACKED_BYTES:
+            raise IntegrityError(
+                f"{self.origin} unpacks to more than {MAX_MEMBERS} files or {MAX_UNPACKED_BYTES} bytes (at member "
+                f"{name!r}); refusing it as a possible archive bomb. Do not use this package."
+            )
+        try:
+            return tarfile.data_filter(member, target)
+        except tarfile.FilterError as exc:
+            self._refuse(f"archive member {name!r} points outside the package ({exc})")
 
-def _write_member(archive: tarfile.TarFile, member: tarfile.TarInfo, destination: Path) -> None:
-    source = archive.extractfile(member)
-    assert source is not None, "only regular members are written, and they always have data"
-    with source, destination.open("wb") as handle:
-        shutil.copyfileobj(source, handle, CHUNK_BYTES)
+    def _refuse(self, why: str) -> NoReturn:
+        raise IntegrityError(f"{self.origin}: {why}. Refusing the whole package; do not use it.")
