@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import importlib.metadata
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import explorer
@@ -91,3 +94,46 @@ def test_no_module_is_named_like_a_layer():
     modules = [*PACKAGE.glob("*.py"), *(path for layer in layers for path in (PACKAGE / layer).glob("*.py"))]
     clashes = [str(path.relative_to(PACKAGE)) for path in modules if path.stem in layers]
     assert clashes == [], f"{clashes}: named like a package beside it; name what the module does"
+
+
+def _normalized(distribution: str) -> str:
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+def _distribution_of(module: str, providers: dict[str, list[str]]) -> str:
+    """The installed distribution that provides ``module`` (``google.protobuf`` -> ``protobuf``)."""
+    candidates = providers.get(module.split(".")[0], [])
+    if len(candidates) > 1:  # a namespace package shared by several distributions
+        folder = module.replace(".", "/") + "/"
+        candidates = [
+            name for name in candidates if any(str(f).startswith(folder) for f in importlib.metadata.files(name) or ())
+        ]
+    assert len(set(candidates)) == 1, f"{module} comes from {candidates or 'no installed distribution'}"
+    return _normalized(candidates[0])
+
+
+def test_every_third_party_import_is_declared_and_pinned():
+    imported = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module)
+    third_party = {name for name in imported if name.split(".")[0] not in sys.stdlib_module_names | {"explorer"}}
+    providers = importlib.metadata.packages_distributions()
+    needed = {_distribution_of(name, providers) for name in third_party}
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = [d for extra, deps in project["optional-dependencies"].items() if extra != "test" for d in deps]
+    required = {_requirement_name(requirement) for requirement in project["dependencies"]}
+    pins = (PACKAGE.parent / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert needed - required - {_requirement_name(requirement) for requirement in extras} == set(), (
+        "imported but not in pyproject.toml's dependencies"
+    )
+    assert required - {_normalized(line.split("==")[0]) for line in pins if "==" in line} == set(), (
+        "a runtime dependency without its pin in requirements.txt"
+    )
+
+
+def _requirement_name(requirement: str) -> str:
+    return _normalized(re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0])
