@@ -206,7 +206,7 @@ def test_batch_goes_past_a_bad_file_and_fails_at_the_end(tmp_path):
     result = run_cli("upscale", str(first), str(bad), str(last), "-o", str(out), "--format", "webp", "--quality", "85",
                      "--model", "pixel-upsampler/x2", "-q")  # fmt: skip
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["a@2x.webp", "c@2x.webp"]
+    assert sorted(p.name for p in out.iterdir()) == [".upscaler-explorer-done.jsonl", "a@2x.webp", "c@2x.webp"]
     for source in (first, last):
         with Image.open(out / f"{source.stem}@2x.webp") as written, Image.open(source) as original:
             assert written.format == "WEBP" and written.size == (original.width * 2, original.height * 2)
@@ -227,7 +227,7 @@ def test_batch_takes_a_folder_and_a_glob_and_writes_what_the_library_gives(tmp_p
                      "--model", "pixel-upsampler/x2", "-q")  # fmt: skip
     assert result.returncode == 0, result.stderr
     written = sorted(p.name for p in out.iterdir())
-    assert written == sorted(f"{p.stem}@2x.png" for p in folder_inputs + globbed)
+    assert written == [".upscaler-explorer-done.jsonl", *sorted(f"{p.stem}@2x.png" for p in folder_inputs + globbed)]
     expected = Upscaler("pixel-upsampler/x2").upscale(np.asarray(Image.open(globbed[0]).convert("RGB")))
     np.testing.assert_array_equal(np.asarray(Image.open(out / "z1@2x.png")), expected)
 

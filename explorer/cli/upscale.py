@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import warnings
 from pathlib import Path
 
-from explorer.cli._batch import expand_inputs, output_format, plan
+from explorer.batch import BatchPlan, DoneRecord, RunSettings, check_output, expand_inputs, output_format, plan_jobs
 from explorer.cli._common import (
     add_custom_model_options,
     add_source_options,
     custom_model_settings,
     status,
 )
-from explorer.engine.output import DEFAULT_QUALITY, FORMATS, format_of
+from explorer.engine.output import DEFAULT_QUALITY, FORMATS
 from explorer.engine.precision import PRECISIONS
-from explorer.engine.registry import DEFAULT_MODEL
+from explorer.engine.registry import DEFAULT_MODEL, ModelSpec
 from explorer.errors import ExplorerError
 
 
@@ -28,7 +27,11 @@ def register(commands) -> None:
         help="upscale images and write PNG, JPEG or WebP",
         description="Upscale images with a registry model or your own. INPUT is a file, a folder (its images, not "
         "its subfolders) or a quoted glob ('photos/*.jpg'); give several. A bad file is reported and skipped; the "
-        "exit status is 2 if any failed. Large images are tiled automatically when no patch size is given.",
+        "exit status is 2 if any failed. Large images are tiled automatically when no patch size is given. "
+        "Existing files are never overwritten unless you add --overwrite, and an input is never replaced. "
+        "Each output folder keeps a hidden record of what was written (.upscaler-explorer-done.jsonl): a rerun "
+        "skips the images already done with the same model and settings (a changed input or setting is redone) "
+        "and never takes this tool's outputs as inputs.",
     )
     up.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or globs")
     up.add_argument(
@@ -37,6 +40,11 @@ def register(commands) -> None:
         metavar="OUTPUT",
         help="a folder for the results (created if needed), or, for one input file, a file name ending in .png, "
         ".jpg or .webp (default: next to each input, as NAME@<scale>x.png)",
+    )
+    up.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace existing files where the results go (default: refuse those this tool did not write)",
     )
     up.add_argument("--format", choices=tuple(FORMATS), help="file format of the results (default: png, or OUTPUT's)")
     up.add_argument("--quality", type=int, metavar="1-100", help=f"JPEG/WebP quality (default {DEFAULT_QUALITY})")
@@ -104,25 +112,19 @@ def _check_settings(args: argparse.Namespace) -> None:
     if args.patch_size != "auto":
         validate_patch_settings(args.patch_size, args.padding)
     check_overrides(**custom_model_settings(args))
+    check_output(args.inputs, args.output, args.format)
     found = expand_inputs(args.inputs)
     if len(found) == 1:
-        _check_one_input(*found[0], args.output)
+        _check_one_input(*found[0])
 
 
-def _check_one_input(source: Path, reason: str, output: str | None) -> None:
+def _check_one_input(source: Path, reason: str) -> None:
     from explorer.engine.images import load_image
 
     if reason:
         raise ExplorerError(f"{source}: {reason}.")
     with warnings.catch_warnings(record=True):  # notes (16-bit, frames, colour) are shown once, by the run itself
         load_image(source)
-    if output:
-        folder = Path(output).absolute().parent if format_of(output) and not Path(output).is_dir() else Path(output)
-    else:
-        folder = source.absolute().parent
-    existing = next(parent for parent in (folder, *folder.parents) if parent.exists())
-    if not existing.is_dir() or not os.access(existing, os.W_OK):
-        raise ExplorerError(f"Cannot write the output into {folder}: choose another place with -o.")
 
 
 def _check_output_settings(args: argparse.Namespace) -> None:
@@ -158,11 +160,49 @@ def _advise(upscaler, image_path: str, args: argparse.Namespace) -> tuple[int | 
 
 
 def run(args: argparse.Namespace) -> int:
-    """Upscale every INPUT; report each bad one and go on; status 2 at the end if any failed."""
-    from explorer.engine.output import save_image
-    from explorer.engine.upscaler import Upscaler
+    """Upscale every INPUT not done before; report each bad one and go on; status 2 at the end if any failed."""
+    from explorer.engine.resolve import is_model_file, resolve
 
     _check_settings(args)
+    upscaler = None
+    if is_model_file(args.model):  # its scale comes from the file: load it to plan
+        upscaler = _load(args)
+        spec = upscaler.spec
+    else:  # a registry model's card says all the plan needs: load it only if something is left to do
+        spec = resolve(args.model, fetch=False).spec
+    record = DoneRecord(_run_settings(spec, args))
+    plan = plan_jobs(args.inputs, args.output, record, overwrite=args.overwrite)
+    _say_skipped(plan)
+    if len(plan.jobs) == 1 and plan.refused:
+        raise ExplorerError(f"{plan.jobs[0].source}: {plan.jobs[0].reason}.")
+    if plan.todo and upscaler is None:
+        upscaler = _load(args)
+    failed = []
+    for job in plan.jobs:
+        if job.done:
+            continue
+        try:
+            if job.reason:
+                raise ExplorerError(f"{job.source}: {job.reason}.")
+            result = _upscale_one(upscaler, str(job.source), args)
+            record.save(job, result.image)
+        except ExplorerError as error:
+            if len(plan.jobs) == 1:
+                raise
+            print(f"error: {error}", file=sys.stderr, flush=True)
+            failed.append(str(job.source))
+            continue
+        _report(job.target, result.report)
+    if failed:
+        print(f"error: {len(failed)} of {len(plan.jobs)} images failed ({', '.join(failed)}); the others were written.",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    return 0
+
+
+def _load(args: argparse.Namespace):
+    from explorer.engine.upscaler import Upscaler
+
     status(f"Loading {args.model} ...")
     upscaler = Upscaler(args.model, source=args.source, offline=args.offline or None, status=status,
                         precision=args.precision, **custom_model_settings(args))  # fmt: skip
@@ -170,26 +210,44 @@ def run(args: argparse.Namespace) -> int:
     status(f"Loaded {spec.id} ({spec.scale}x) in {upscaler.load_seconds:.2f} s.")
     if upscaler.model_file.format == "tfjs-graph":
         status("The first run on a new input size traces the graph (about 20 s for MAXIM); later runs are fast.")
-    jobs = plan(args.inputs, args.output, args.format, spec.scale)
-    failed = []
-    for job in jobs:
-        try:
-            if job.reason:
-                raise ExplorerError(f"{job.source}: {job.reason}.")
-            result = _upscale_one(upscaler, str(job.source), args)
-            save_image(result.image, job.target, format=args.format, quality=args.quality)
-        except ExplorerError as error:
-            if len(jobs) == 1:
-                raise
-            print(f"error: {error}", file=sys.stderr, flush=True)
-            failed.append(str(job.source))
-            continue
-        _report(job.target, result.report)
-    if failed:
-        print(f"error: {len(failed)} of {len(jobs)} images failed ({', '.join(failed)}); the others were written.",
-              file=sys.stderr)  # fmt: skip
-        return 2
-    return 0
+    return upscaler
+
+
+def _run_settings(spec: ModelSpec, args: argparse.Namespace) -> RunSettings:
+    """What makes this run's pixels: an output made with other settings is redone."""
+    from explorer.batch import model_identity
+
+    return RunSettings(
+        model=spec.id,
+        model_identity=model_identity(spec),
+        scale=spec.scale,
+        format=output_format(args.output, args.format),
+        quality=args.quality,
+        patch_size=args.patch_size,
+        padding=args.padding,
+        budget_seconds=args.budget_seconds,
+        budget_memory_mib=args.budget_memory,
+        precision=None if args.precision == "exact" else args.precision,
+    )
+
+
+def _say_skipped(plan: BatchPlan) -> None:
+    """One line each for the inputs left out as this tool's outputs and for the images done before."""
+    from explorer.batch import sweep_leftovers
+
+    swept = sweep_leftovers(plan)
+    if swept:
+        status(f"Deleted {_count(swept, 'temporary file')} that an interrupted run left ({swept[0].name}, ...).")
+    if plan.own_outputs:
+        names = ", ".join(path.name for path in plan.own_outputs[:3]) + (", ..." if len(plan.own_outputs) > 3 else "")
+        status(f"Left out {_count(plan.own_outputs, 'file')} this tool wrote ({names}): its outputs are not read as inputs.")
+    if plan.done:
+        status(f"Skipped {len(plan.done)} of {len(plan.jobs)} images done before with the same model, settings and "
+               "input (delete an output to redo it).")  # fmt: skip
+
+
+def _count(items, noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
 def _upscale_one(upscaler, source: str, args: argparse.Namespace):

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import socket
 import uuid
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +34,8 @@ __all__ = [
     "png_bytes",
     "save_image",
     "save_png",
+    "sweep_temporaries",
+    "temporary_path",
 ]
 
 FORMATS = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
@@ -45,6 +50,8 @@ DISPLAY_MAX_SIDE = 1024
 Downloads and returned images keep every pixel."""
 
 _SUFFIXES = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}
+_HOST = re.sub(r"[^A-Za-z0-9]+", "-", socket.gethostname()) or "host"
+_TEMPORARY = re.compile(r"^\..+\.(?P<host>[A-Za-z0-9-]+)-(?P<pid>\d+)-[0-9a-f]{12}\.tmp$")
 
 
 def format_of(path: str | os.PathLike) -> str | None:
@@ -58,12 +65,13 @@ def save_image(
     *,
     format: str | None = None,
     quality: int | None = None,
+    before_replace: Callable[[Path], None] | None = None,
 ) -> Path:
     """Write an image tagged sRGB, atomically.
 
-    The file is written to a temporary file in the target folder and renamed
-    over ``path``, so readers never see a half-written file. Missing parent
-    folders are created.
+    The file is written to a hidden temporary file in the target folder
+    (:func:`temporary_path`) and renamed over ``path``, so readers never see a
+    half-written file. Missing parent folders are created.
 
     Parameters
     ----------
@@ -75,6 +83,10 @@ def save_image(
         Default: from the suffix of ``path``.
     quality : int, optional
         1–100, for JPEG and WebP (default :data:`DEFAULT_QUALITY`).
+    before_replace : callable, optional
+        Called with the complete temporary file just before it is renamed to
+        ``path`` (a batch run records the output there, so a kill can never
+        leave an output it did not record).
 
     Returns
     -------
@@ -96,17 +108,68 @@ def save_image(
     if kind == "jpeg" and picture.mode in ("RGBA", "LA"):
         warnings.warn(f"{path.name}: JPEG has no transparency; the image is flattened over white.", stacklevel=2)
         picture = _over_white(picture)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    temporary = temporary_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             picture.save(temporary, format=kind.upper(), **options)
+            if before_replace is not None:
+                before_replace(temporary)
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)
     except OSError as error:
         raise ImageError(f"Cannot write {path} ({error.strerror or error}): choose a folder you can write to.") from error
     return path
+
+
+def temporary_path(path: str | os.PathLike) -> Path:
+    """The hidden name ``path`` is written under before its rename: ``.NAME.HOST-PID-RANDOM.tmp``.
+
+    The host and process id let :func:`sweep_temporaries` tell a file that a
+    killed writer left from one a live writer is still filling.
+    """
+    path = Path(path)
+    return path.with_name(f".{path.name}.{_HOST}-{os.getpid()}-{uuid.uuid4().hex[:12]}.tmp")
+
+
+def sweep_temporaries(folder: str | os.PathLike) -> list[Path]:
+    """Delete the hidden temporary files that killed writers on this machine left in ``folder``.
+
+    Only names :func:`temporary_path` gives are touched, and only those of a
+    process on this host that no longer runs; a live writer's file, another
+    host's and every other file stay.
+
+    Returns
+    -------
+    list of Path
+        The files deleted.
+    """
+    swept = []
+    try:
+        names = [entry.name for entry in os.scandir(folder)]
+    except OSError:
+        return swept
+    for name in names:
+        match = _TEMPORARY.match(name)
+        if match and match["host"] == _HOST and not _is_running(int(match["pid"])):
+            path = Path(folder) / name
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            swept.append(path)
+    return swept
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def save_png(image: Image.Image | np.ndarray, path: str | os.PathLike) -> Path:
