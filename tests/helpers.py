@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
@@ -96,3 +97,34 @@ def assert_equal_but_rounding(ours: np.ndarray, levels: np.ndarray, tolerance: f
     near_half = np.abs(levels - np.floor(levels) - 0.5) < tolerance
     assert difference.max() <= 1, f"off by {difference.max()} levels"
     assert near_half[difference > 0].all(), "a pixel away from a rounding boundary differs"
+
+
+class SteppedClock:
+    """A monotonic clock for code under test: it moves only when told, or a fixed step at each reading.
+
+    Give it to a module in place of :mod:`time` (``monkeypatch.setattr(module, "time", clock)``): the module's
+    ``time.monotonic()`` reads this clock and everything else is the real :mod:`time`, so a time limit is reached
+    exactly where the test says instead of after a real wait. The clock counts per thread, so that concurrent
+    requests each see their own time pass.
+
+    Parameters
+    ----------
+    step : float
+        Seconds the clock moves at each reading (0: only :meth:`advance` moves it).
+    """
+
+    def __init__(self, step: float = 0.0) -> None:
+        self.step = step
+        self._now = threading.local()
+
+    def monotonic(self) -> float:
+        now = getattr(self._now, "value", 0.0) + self.step
+        self._now.value = now
+        return now
+
+    def advance(self, seconds: float) -> None:
+        """Move this thread's clock on by ``seconds``."""
+        self._now.value = getattr(self._now, "value", 0.0) + seconds
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)

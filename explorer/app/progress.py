@@ -31,15 +31,20 @@ class Ticker:
         A :class:`gradio.Progress`; None shows nothing (library use, tests).
     interval : float
         Seconds between refreshes.
+    clock : callable, default :func:`time.monotonic`
+        Where the elapsed seconds are read.
     """
 
-    def __init__(self, progress: ProgressFn | None, interval: float = 1.0) -> None:
+    def __init__(
+        self, progress: ProgressFn | None, interval: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._progress = progress
         self._interval = interval
+        self._clock = clock
         self._lock = threading.Lock()
         self._text = ""
         self._fraction: float | tuple[int, int] | None = None
-        self._started = time.monotonic()
+        self._started = clock()
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
         self.steps: list[str] = []
@@ -60,7 +65,7 @@ class Ticker:
     def step(self, text: str) -> None:
         """Start a step: show ``text`` with a clock from 0 and no fraction."""
         with self._lock:
-            self._text, self._fraction, self._started = text, None, time.monotonic()
+            self._text, self._fraction, self._started = text, None, self._clock()
             self.steps.append(text)
         self._show()
 
@@ -68,7 +73,7 @@ class Ticker:
         """Show ``done`` of ``total`` patches under ``text`` (the clock runs on if the text is unchanged)."""
         with self._lock:
             if text != self._text:
-                self._text, self._started = text, time.monotonic()
+                self._text, self._started = text, self._clock()
                 self.steps.append(text)
             self._fraction = (done, total)
         self._show()
@@ -81,7 +86,7 @@ class Ticker:
         if self._progress is None:
             return
         with self._lock:
-            text, fraction, elapsed = self._text, self._fraction, time.monotonic() - self._started
+            text, fraction, elapsed = self._text, self._fraction, self._clock() - self._started
         desc = f"{text} · {elapsed:.0f} s" if elapsed >= 1 else text
         if isinstance(fraction, tuple):
             self._progress(fraction, desc=desc, unit="patches")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import gradio as gr
 import pytest
 from PIL import Image
@@ -11,6 +9,8 @@ from skimage import data
 
 from explorer.app.advise import advise_settings
 from explorer.app.config import AppConfig
+from explorer.engine import advice
+from tests.helpers import SteppedClock
 
 
 @pytest.fixture
@@ -26,13 +26,14 @@ def test_advice_fills_in_valid_settings_and_says_why(photo):
     assert line.startswith("**Advice** for `esrgan-slim/2x` on this image: ")
 
 
-def test_advice_is_stopped_at_the_servers_time_limit(photo):
-    said = []
+def test_advice_is_stopped_at_the_servers_time_limit(photo, monkeypatch):
+    said, clock = [], SteppedClock()
+    monkeypatch.setattr(advice, "time", clock)  # the clock advice's time limit reads
 
     def slow_progress(_fraction, desc: str = "") -> None:
         said.append(desc)
         if desc.startswith("Timing"):
-            time.sleep(1.2)  # the next measurement would start after the 1 s limit
+            clock.advance(1.2)  # the next measurement would start after the 1 s limit
 
     with pytest.raises(gr.Error, match=r"stopped after 1 s"):
         advise_settings(photo, "esrgan-slim/2x", 0, 0, slow_progress, config=AppConfig(max_seconds=1))

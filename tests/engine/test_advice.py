@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
@@ -10,10 +9,12 @@ import pytest
 from skimage import data
 
 from explorer import Upscaler, get_spec
+from explorer.engine import advice as advice_module
 from explorer.engine import store
 from explorer.engine.advice import advise, seam_levels
 from explorer.engine.memory import run_memory_mib
 from explorer.errors import ExplorerError, WorkLimitError
+from tests.helpers import SteppedClock
 
 PHOTO = data.astronaut()[100:196, 150:246]  # 96×96 of a real photo: face and helmet edges
 
@@ -119,12 +120,13 @@ def test_budgets_must_be_positive(slim, budget):
         advise(slim, PHOTO, budget_seconds=budget)
 
 
-def test_measuring_stops_at_its_time_limit_between_two_measurements(slim):
-    said = []
+def test_measuring_stops_at_its_time_limit_between_two_measurements(slim, monkeypatch):
+    said, clock = [], SteppedClock()
+    monkeypatch.setattr(advice_module, "time", clock)  # the clock the time limit reads
 
     def slow_status(message: str) -> None:
         said.append(message)
-        time.sleep(0.3)  # the measurement that follows is outside the limit
+        clock.advance(0.3)  # the measurement that follows is outside the limit
 
     with pytest.raises(WorkLimitError, match=r"stopped after 0\.2 s"):
         advise(slim, PHOTO, patch_sizes=(32, 64), status=slow_status, max_seconds=0.2)
