@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -56,3 +59,38 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """What a command printed and its exit status, like :class:`subprocess.CompletedProcess`."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliRun]:
+    """Run the command line in this process: ``cli("upscale", "a.png", cwd=folder)``, through ``explorer.cli.main``.
+
+    The same parsing, checks, handlers and exit statuses as ``python -m explorer``, without starting Python and
+    TensorFlow again for each case; argparse's usage errors come back as status 2 with their message.
+    """
+    from explorer.cli import main
+
+    def run(*args: str, cwd: Path | None = None) -> CliRun:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        capsys.readouterr()  # only what this command prints
+        shown = warnings.showwarning  # main() prints warnings its own way; the test's warnings stay pytest's
+        try:
+            status = main(list(args), prog="python -m explorer")
+        except SystemExit as exit_:
+            status = exit_.code if isinstance(exit_.code, int) else 2
+        finally:
+            warnings.showwarning = shown
+        out, err = capsys.readouterr()
+        return CliRun(status, out, err)
+
+    return run

@@ -1,4 +1,6 @@
-"""The command line, run as a user runs it: a real subprocess, real files, real models."""
+"""The command line on real files and real models: in this process through ``main(argv)`` (the ``cli`` fixture),
+and as a user starts it, in a subprocess, where only a real process can show it (start-up noise, program name).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ EXAMPLE = REPO / "explorer" / "examples" / "astronaut.png"
 
 
 def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    """``python -m explorer ARGS`` in a new process (each costs a Python and TensorFlow start: use ``cli`` instead)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
         [sys.executable, "-m", "explorer", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=600
@@ -50,19 +53,19 @@ def test_upscale_fast_precision_says_what_ran_and_why(tmp_path, monkeypatch):
     assert wrong.returncode == 2 and "invalid choice: 'half' (choose from 'exact', 'fast')" in wrong.stderr
 
 
-def test_upscale_output_equals_the_library(tmp_path):
+def test_upscale_output_equals_the_library(cli, tmp_path):
     from explorer import Upscaler
 
     output = tmp_path / "cli.png"
-    assert run_cli("upscale", str(EXAMPLE), "-o", str(output), "-q").returncode == 0
+    assert cli("upscale", str(EXAMPLE), "-o", str(output), "-q").returncode == 0
     expected = Upscaler().upscale(np.asarray(Image.open(EXAMPLE)))
     np.testing.assert_array_equal(np.asarray(Image.open(output)), expected)
 
 
-def test_default_output_name_sits_next_to_the_input(tmp_path):
+def test_default_output_name_sits_next_to_the_input(cli, tmp_path):
     source = tmp_path / "photo.png"
     Image.open(EXAMPLE).crop((0, 0, 32, 24)).save(source)
-    assert run_cli("upscale", str(source), "-q").returncode == 0
+    assert cli("upscale", str(source), "-q").returncode == 0
     assert Image.open(tmp_path / "photo@2x.png").size == (64, 48)
 
 
@@ -76,10 +79,10 @@ def test_default_output_name_sits_next_to_the_input(tmp_path):
     ],
     ids=["zero-bytes", "truncated", "not-an-image", "too-many-pixels"],
 )
-def test_bad_images_give_a_clear_error_and_no_traceback(tmp_path, make, message):
+def test_bad_images_give_a_clear_error_and_no_traceback(cli, tmp_path, make, message):
     bad = tmp_path / "bad.png"
     make(bad)
-    result = run_cli("upscale", str(bad), "-o", str(tmp_path / "out.png"), "-q")
+    result = cli("upscale", str(bad), "-o", str(tmp_path / "out.png"), "-q")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("error:")
@@ -100,8 +103,8 @@ def test_bad_images_give_a_clear_error_and_no_traceback(tmp_path, make, message)
         (["--model", "esrgan-slim/2x", "--offline", "--source", "npm"], None),
     ],
 )
-def test_bad_settings_give_a_clear_error(tmp_path, args, message):
-    result = run_cli("upscale", str(EXAMPLE), "-q", *(["-o", str(tmp_path / "o.png")] if "-o" not in args else []), *args, cwd=tmp_path)
+def test_bad_settings_give_a_clear_error(cli, tmp_path, args, message):
+    result = cli("upscale", str(EXAMPLE), "-q", *(["-o", str(tmp_path / "o.png")] if "-o" not in args else []), *args, cwd=tmp_path)
     if message is None:  # cached model, offline: works
         assert result.returncode == 0, result.stderr
         return
@@ -109,12 +112,12 @@ def test_bad_settings_give_a_clear_error(tmp_path, args, message):
     assert message in result.stderr
 
 
-def test_one_output_file_for_several_inputs_is_refused(tmp_path):
+def test_one_output_file_for_several_inputs_is_refused(cli, tmp_path):
     shots = tmp_path / "shots"
     shots.mkdir()
     for name in ("a.png", "b.png"):
         shutil.copy(EXAMPLE, shots / name)
-    result = run_cli("upscale", str(shots), "-q", "-o", str(tmp_path / "o.png"), cwd=tmp_path)
+    result = cli("upscale", str(shots), "-q", "-o", str(tmp_path / "o.png"), cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "give a folder instead" in result.stderr
     assert sorted(path.name for path in tmp_path.rglob("*")) == ["a.png", "b.png", "shots"]  # nothing written
@@ -135,42 +138,37 @@ UNREACHABLE_MODEL = "http://127.0.0.1:9/never/model.json"  # the discard port: n
     ],
     ids=["missing-image", "not-an-image", "padding", "scale", "input-range", "divisibility"],
 )
-def test_inputs_and_settings_are_checked_before_the_model_is_fetched(tmp_path, args, message):
+def test_inputs_and_settings_are_checked_before_the_model_is_fetched(cli, tmp_path, args, message):
     # The model is a URL nobody answers: had the CLI fetched or loaded it first, the error would be about the download.
     (tmp_path / "notes.txt").write_text("hello")
-    result = run_cli("upscale", *args, "-o", str(tmp_path / "o.png"), "--model", UNREACHABLE_MODEL, "-q", cwd=tmp_path)
+    result = cli("upscale", *args, "-o", str(tmp_path / "o.png"), "--model", UNREACHABLE_MODEL, "-q", cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert message in result.stderr and "Loading" not in result.stderr
 
 
-def test_offline_without_cache_says_how_to_fetch(tmp_path):
-    env_cache = tmp_path / "empty-cache"
-    result = subprocess.run(
-        [sys.executable, "-m", "explorer", "upscale", str(EXAMPLE), "-o", str(tmp_path / "o.png"), "--offline"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO), "UPSCALER_EXPLORER_CACHE": str(env_cache)},
-    )
+def test_offline_without_cache_says_how_to_fetch(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("UPSCALER_EXPLORER_CACHE", str(tmp_path / "empty-cache"))
+    result = cli("upscale", str(EXAMPLE), "-o", str(tmp_path / "o.png"), "--offline")
     assert result.returncode == 2 and "python -m explorer fetch" in result.stderr
 
 
-def test_models_json_lists_every_variant_with_an_id():
-    result = run_cli("models", "--json")
+def test_models_json_lists_every_variant_with_an_id(cli):
+    result = cli("models", "--json")
     assert result.returncode == 0
     rows = json.loads(result.stdout)
     assert [row["id"] for row in rows] == [s.id for s in list_models()]
     assert {"scale", "architecture", "parameters", "size_bytes", "quantization", "input_range"} <= rows[0].keys()
 
 
-def test_models_table_and_filter():
-    result = run_cli("models", "esrgan-slim/*")
+def test_models_table_and_filter(cli):
+    result = cli("models", "esrgan-slim/*")
     lines = result.stdout.strip().splitlines()
     assert lines[0].split()[:3] == ["id", "task", "scale"]
     assert len(lines) == 1 + 4 and all("esrgan-slim" in line for line in lines[1:])
 
 
-def test_fetch_verifies_into_the_cache():
-    result = run_cli("fetch", "pixel-upsampler/x2", "default")
+def test_fetch_verifies_into_the_cache(cli):
+    result = cli("fetch", "pixel-upsampler/x2", "default")
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("verified") == 2
 
@@ -198,12 +196,12 @@ def _photos(folder: Path, names: list[str]) -> list[Path]:
     return paths
 
 
-def test_batch_goes_past_a_bad_file_and_fails_at_the_end(tmp_path):
+def test_batch_goes_past_a_bad_file_and_fails_at_the_end(cli, tmp_path):
     first, bad, last = tmp_path / "a.png", tmp_path / "b.png", tmp_path / "c.jpg"
     _photos(tmp_path, ["a.png", "c.jpg"])
     bad.write_bytes(b"this is not an image")
     out = tmp_path / "out"
-    result = run_cli("upscale", str(first), str(bad), str(last), "-o", str(out), "--format", "webp", "--quality", "85",
+    result = cli("upscale", str(first), str(bad), str(last), "-o", str(out), "--format", "webp", "--quality", "85",
                      "--model", "pixel-upsampler/x2", "-q")  # fmt: skip
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert sorted(p.name for p in out.iterdir()) == [".upscaler-explorer-done.jsonl", "a@2x.webp", "c@2x.webp"]
@@ -216,14 +214,14 @@ def test_batch_goes_past_a_bad_file_and_fails_at_the_end(tmp_path):
     assert result.stdout.count("Wrote ") == 2
 
 
-def test_batch_takes_a_folder_and_a_glob_and_writes_what_the_library_gives(tmp_path):
+def test_batch_takes_a_folder_and_a_glob_and_writes_what_the_library_gives(cli, tmp_path):
     from explorer import Upscaler
 
     folder_inputs = _photos(tmp_path / "shots", ["x.png", "y.jpg"])
     (tmp_path / "shots" / "notes.txt").write_text("not an image, and not taken: the wrong suffix")
     globbed = _photos(tmp_path / "more", ["z1.png", "z2.png"])
     out = tmp_path / "out"
-    result = run_cli("upscale", str(tmp_path / "shots"), str(tmp_path / "more" / "z*.png"), "-o", str(out),
+    result = cli("upscale", str(tmp_path / "shots"), str(tmp_path / "more" / "z*.png"), "-o", str(out),
                      "--model", "pixel-upsampler/x2", "-q")  # fmt: skip
     assert result.returncode == 0, result.stderr
     written = sorted(p.name for p in out.iterdir())
@@ -236,18 +234,18 @@ def test_batch_takes_a_folder_and_a_glob_and_writes_what_the_library_gives(tmp_p
     ("inputs", "output", "message"),
     [(["a.png", "c.jpg"], "one.png", "give a folder instead"), (["a.png"], "one.jpg", "make them agree")],
 )
-def test_batch_output_settings_that_cannot_work_are_refused_before_running(tmp_path, inputs, output, message):
+def test_batch_output_settings_that_cannot_work_are_refused_before_running(cli, tmp_path, inputs, output, message):
     _photos(tmp_path, ["a.png", "c.jpg"])
     extra = ["--format", "webp"] if output == "one.jpg" else []
-    result = run_cli("upscale", *inputs, "-o", output, *extra, "--model", "pixel-upsampler/x2", "-q", cwd=tmp_path)
+    result = cli("upscale", *inputs, "-o", output, *extra, "--model", "pixel-upsampler/x2", "-q", cwd=tmp_path)
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "c.jpg"]
 
 
-def test_a_glob_or_folder_with_nothing_in_it_is_reported(tmp_path):
+def test_a_glob_or_folder_with_nothing_in_it_is_reported(cli, tmp_path):
     (tmp_path / "empty").mkdir()
     _photos(tmp_path, ["a.png"])
-    result = run_cli("upscale", "a.png", "empty", "nothing-*.png", "--model", "pixel-upsampler/x2", "-q", cwd=tmp_path)
+    result = cli("upscale", "a.png", "empty", "nothing-*.png", "--model", "pixel-upsampler/x2", "-q", cwd=tmp_path)
     assert result.returncode == 2
     assert "no images" in result.stderr and "no file matches 'nothing-*.png'" in result.stderr
     assert (tmp_path / "a@2x.png").is_file()

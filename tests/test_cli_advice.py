@@ -1,4 +1,4 @@
-"""``upscale --patch-size auto``: the advice measured and used end to end, as a user runs it."""
+"""``upscale --patch-size auto``: the advice measured and used end to end, through the command line's main()."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.test_cli import EXAMPLE, run_cli
+from tests.test_cli import EXAMPLE
 
 
-def test_auto_measures_advises_and_runs_with_the_advice(tmp_path):
+def test_auto_measures_advises_and_runs_with_the_advice(cli, tmp_path):
     from explorer import Upscaler
 
     source = tmp_path / "photo.png"
     Image.open(EXAMPLE).convert("RGB").crop((0, 0, 96, 80)).save(source)
     output = tmp_path / "out.png"
-    result = run_cli(
+    result = cli(
         "upscale",
         str(source),
         "-o",
@@ -49,7 +49,7 @@ def test_auto_measures_advises_and_runs_with_the_advice(tmp_path):
         (["--patch-size", "auto", "--budget-seconds", "0"], "must be above 0"),
     ],
 )
-def test_bad_auto_settings_are_one_line_errors(tmp_path, args, message):
-    result = run_cli("upscale", str(EXAMPLE), "-o", str(tmp_path / "x.png"), *args)
+def test_bad_auto_settings_are_one_line_errors(cli, tmp_path, args, message):
+    result = cli("upscale", str(EXAMPLE), "-o", str(tmp_path / "x.png"), *args)
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "x.png").exists()
