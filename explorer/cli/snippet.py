@@ -6,6 +6,7 @@ import argparse
 
 from explorer.cli._common import add_custom_model_options, custom_model_settings, status
 from explorer.codegen.snippets import OUTPUTS, TARGETS, generate
+from explorer.engine.precision import PRECISIONS
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec
 
 
@@ -35,6 +36,10 @@ def register(commands) -> None:
     snippet.add_argument(
         "--output", choices=OUTPUTS, default=OUTPUTS[0], help="what UpscalerJS returns in the browser: a PNG data URL or a tensor"
     )
+    snippet.add_argument(
+        "--precision", choices=PRECISIONS, default="exact",
+        help="the python and cli targets' precision: exact (fp32, default) or fast (bf16 where measured faithful)",
+    )  # fmt: skip
     add_custom_model_options(snippet)
     snippet.set_defaults(handler=run)
 
@@ -64,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         warmup_sizes=args.warmup_sizes,
         progress=args.progress,
         output=args.output,
+        precision=args.precision,
     )
     print(code, end="")
     return 0

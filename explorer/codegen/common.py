@@ -70,6 +70,8 @@ class Settings:
         Report progress after each patch.
     output : str
         The JavaScript result form, one of :data:`OUTPUTS`.
+    precision : str
+        ``exact`` or ``fast`` (this project's Python and CLI targets only).
     """
 
     patch_size: int | None = None
@@ -77,6 +79,7 @@ class Settings:
     warmup_sizes: tuple[int, ...] = ()
     progress: bool = False
     output: str = "base64"
+    precision: str = "exact"
 
 def comment(text: str, prefix: str, indent: str = "") -> list[str]:
     lead = f"{indent}{prefix} "

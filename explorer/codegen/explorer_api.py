@@ -23,10 +23,20 @@ from explorer.engine.registry import ModelSpec
 __all__ = ["cli", "python"]
 
 
+FAST_NOTE = (
+    "precision fast: bf16 where this CPU has bf16 units (AMX or AVX512-BF16) and bf16 was measured at least 50 dB "
+    "and at most 2 levels from exact, and faster, for this model; else exact (fp32) runs and it says why."
+)
+
+
 def python(spec: ModelSpec, s: Settings) -> list[str]:
     model_args = [json.dumps(spec.id if spec.is_custom else spec.short_id), *_python_custom_args(spec)]
+    if s.precision == "fast":
+        model_args.append('precision="fast"')
     call_args = [json.dumps(INPUT_FILE), *upscale_options(s, "python")]
     lines = [*comment(SETUP_NOTE, "#"), "from explorer import Upscaler", ""]
+    if s.precision == "fast":
+        lines += [*comment(FAST_NOTE + " upscaler.fast holds the verdict.", "#")]
     lines += wrapped("upscaler = Upscaler(", model_args, ")", "", step="    ")
     if s.warmup_sizes:
         lines.append(f"upscaler.warmup({sizes_list(s.warmup_sizes)})")
@@ -62,7 +72,11 @@ def cli(spec: ModelSpec, s: Settings) -> list[str]:
         groups.append(["--patch-size", str(s.patch_size)])
     if s.padding is not None:
         groups.append(["--padding", str(s.padding)])
+    if s.precision == "fast":
+        groups.append(["--precision", "fast"])
     notes = [line for note in setting_notes(spec, s, "bash") for line in comment(note, "#")]
+    if s.precision == "fast":
+        notes += comment(FAST_NOTE, "#")
     return [*comment(SETUP_NOTE, "#"), *notes, *_shell_command(groups)]
 
 

@@ -39,6 +39,7 @@ from explorer.codegen.common import (  # noqa: F401 - the pinned versions are pa
     UPSCALER_VERSION,
     Settings,
 )
+from explorer.engine.precision import check_precision
 from explorer.engine.registry import ModelSpec, get_spec
 from explorer.engine.resolve import is_model_file
 from explorer.engine.tiling import validate_patch_settings
@@ -89,6 +90,7 @@ def generate(
     warmup_sizes: Iterable[int] = (),
     progress: bool = False,
     output: str = "base64",
+    precision: str = "exact",
 ) -> str:
     """The code that sets up ``model`` with these settings and upscales an image.
 
@@ -114,6 +116,10 @@ def generate(
         The result form UpscalerJS returns in the ``browser`` and ``script``
         targets. The ``node`` target always asks for a tensor (it writes a PNG
         file); ``python`` and ``cli`` produce an image.
+    precision : {"exact", "fast"}, default "exact"
+        The ``python`` and ``cli`` targets' precision
+        (:mod:`explorer.engine.precision`); UpscalerJS runs at its TF.js
+        backend's own precision, so the other targets do not take it.
 
     Returns
     -------
@@ -127,12 +133,14 @@ def generate(
         cannot load (Keras), or a model given as a path instead of a spec.
     PatchSettingsError
         ``patch_size``/``padding`` break UpscalerJS's rules.
+    SettingsError
+        ``precision`` is neither ``exact`` nor ``fast``.
     ModelNotFoundError
         No registry model has that name.
     """
     build = _BUILDERS[_checked_target(target)]
     spec = _resolve(model)
-    settings = _settings(patch_size, padding, warmup_sizes, progress, output)
+    settings = _settings(patch_size, padding, warmup_sizes, progress, output, precision)
     return "\n".join(build(spec, settings)) + "\n"
 
 
@@ -161,7 +169,7 @@ def _resolve(model: str | ModelSpec) -> ModelSpec:
 
 
 def _settings(
-    patch_size: int | None, padding: int | None, warmup_sizes: Iterable[int], progress: bool, output: str
+    patch_size: int | None, padding: int | None, warmup_sizes: Iterable[int], progress: bool, output: str, precision: str
 ) -> Settings:
     validate_patch_settings(patch_size, padding)  # warnings become comments in the snippet instead
     sizes = tuple(warmup_sizes)
@@ -175,6 +183,7 @@ def _settings(
         warmup_sizes=sizes,
         progress=bool(progress),
         output=output,
+        precision=check_precision(precision),
     )
 
 

@@ -256,8 +256,8 @@ class ModelRunner:
         Kept verdicts are reused (per model file and CPU); a missing one is
         measured here, once. Returns the fast verdict (None for ``exact``).
         """
-        self.model.choose_exact(self._probes, self._to_pixels)
-        return self.model.fast_verdict(self._probes, self._to_pixels) if self.precision == "fast" else None
+        self.model.choose_exact(self._probes, self.to_pixels)
+        return self.model.fast_verdict(self._probes, self.to_pixels) if self.precision == "fast" else None
 
     def pad(self, rgb: np.ndarray, patch_size: int | None) -> np.ndarray:
         """Zeros on the right and bottom as the model needs: up to its side multiple, or to a whole patch.
@@ -289,14 +289,14 @@ class ModelRunner:
             The model's output does not have the spec's scale.
         """
         stack = pixels if pixels.ndim == 4 else pixels[None]
-        output, traced = self.model.predict(self._to_input_range(stack), fast=self.precision == "fast")
+        output, traced = self.model.predict(self.to_input_range(stack), fast=self.precision == "fast")
         expected = (stack.shape[0], stack.shape[1] * self.spec.scale, stack.shape[2] * self.spec.scale, 3)
         if output.shape != expected:
             raise ModelFormatError(
                 f"{self.spec.id} returned {output.shape[1:]} for a {stack.shape[1:]} input; expected {expected[1:]}. "
                 "Check the model's scale."
             )
-        output = self._to_pixels(output)
+        output = self.to_pixels(output)
         return (output if pixels.ndim == 4 else output[0]), traced
 
     def batch_size(self, height: int, width: int) -> int:
@@ -320,7 +320,7 @@ class ModelRunner:
 
     def choose_runtime(self) -> str:
         """Decide now between TensorFlow and OpenVINO (if not decided yet); return the runtime's note."""
-        return self.model.choose_exact(self._probes, self._to_pixels)
+        return self.model.choose_exact(self._probes, self.to_pixels)
 
     def _probes(self) -> list[np.ndarray]:
         """Real photo crops in the model's input range, to check another runtime's pixels against TensorFlow's."""
@@ -330,15 +330,17 @@ class ModelRunner:
             rgb = np.asarray(photo.convert("RGB"))
         factor = self.spec.divisibility_factor or 1
         sides = [(round_up_to_multiple(h, factor), round_up_to_multiple(w, factor)) for h, w in ((48, 64), (96, 128))]
-        return [self._to_input_range(rgb[None, :h, :w]) for h, w in sides]
+        return [self.to_input_range(rgb[None, :h, :w]) for h, w in sides]
 
-    def _to_input_range(self, pixels: np.ndarray) -> np.ndarray:
+    def to_input_range(self, pixels: np.ndarray) -> np.ndarray:
+        """uint8 pixels (any shape) as the model's float32 input: [0, 255] or [0, 1]."""
         batch = pixels.astype(np.float32)
         if self.spec.input_range[1] == 1:
             batch *= np.float32(1 / 255)
         return batch
 
-    def _to_pixels(self, output: np.ndarray) -> np.ndarray:
+    def to_pixels(self, output: np.ndarray) -> np.ndarray:
+        """The model's raw output clipped to its range, scaled to [0, 255] and rounded to uint8."""
         high = self.spec.output_range[1]
         values = np.clip(output, 0, high)
         if high == 1:

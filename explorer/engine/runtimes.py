@@ -48,6 +48,7 @@ __all__ = [
     "OpenVinoFunction",
     "TracedFunction",
     "choice_key",
+    "interleaved_seconds",
     "openvino_installed",
     "record_choice",
     "record_verdict",
@@ -199,16 +200,23 @@ def differing_probe(candidate: Callable, reference: Callable, probes: list[np.nd
     return None
 
 
-def time_ratio(candidate: Callable, reference: Callable, probe: np.ndarray, repeats: int = 5) -> float:
-    """Median time of ``candidate`` over ``reference``'s on ``probe``, calls interleaved (a busy CPU slows both)."""
-    candidate(probe), reference(probe)
-    timings: dict[Callable, list[float]] = {candidate: [], reference: []}
+def interleaved_seconds(functions: dict[str, Callable], probe: np.ndarray, repeats: int = 5) -> dict[str, float]:
+    """Median seconds of each function on ``probe`` after one untimed call, calls interleaved (a busy CPU slows all)."""
+    for function in functions.values():
+        function(probe)
+    timings: dict[str, list[float]] = {name: [] for name in functions}
     for _ in range(repeats):
-        for function, seconds in timings.items():
+        for name, function in functions.items():
             start = time.perf_counter()
             function(probe)
-            seconds.append(time.perf_counter() - start)
-    return statistics.median(timings[candidate]) / statistics.median(timings[reference])
+            timings[name].append(time.perf_counter() - start)
+    return {name: statistics.median(seconds) for name, seconds in timings.items()}
+
+
+def time_ratio(candidate: Callable, reference: Callable, probe: np.ndarray, repeats: int = 5) -> float:
+    """Median time of ``candidate`` over ``reference``'s on ``probe``, calls interleaved (:func:`interleaved_seconds`)."""
+    seconds = interleaved_seconds({"candidate": candidate, "reference": reference}, probe, repeats)
+    return seconds["candidate"] / seconds["reference"]
 
 
 def choice_key(model_path: Path) -> str:

@@ -46,12 +46,17 @@ def _run_snippet(target: str, code: str, folder: Path) -> list[Path]:
     [
         ("python", "esrgan-slim/2x", {"patch_size": 32, "padding": 4, "warmup_sizes": [32], "progress": True}),
         ("cli", "default-model", {"patch_size": 24}),
+        ("python", "default-model", {"patch_size": 32, "padding": 4, "precision": "fast"}),
+        ("cli", "esrgan-slim/2x", {"patch_size": 32, "padding": 4, "precision": "fast"}),
     ],
 )
 def test_python_and_cli_snippets_give_the_library_output(target, model_id, settings, photo_dir):
-    (written,) = _run_snippet(target, generate(model_id, target, **settings), photo_dir)
+    code = generate(model_id, target, **settings)
+    (written,) = _run_snippet(target, code, photo_dir)
     tiling = {"patch_size": settings["patch_size"], "padding": settings.get("padding")}
-    expected = Upscaler(model_id).upscale(photo_dir / snippets.INPUT_FILE, **tiling)
+    precision = settings.get("precision", "exact")
+    assert ("precision" in code) == (precision == "fast")
+    expected = Upscaler(model_id, precision=precision).upscale(photo_dir / snippets.INPUT_FILE, **tiling)
     assert written.name == f"photo@{get_spec(model_id).scale}x.png"
     np.testing.assert_array_equal(np.asarray(Image.open(written)), np.asarray(expected))
 

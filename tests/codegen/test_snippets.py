@@ -13,7 +13,7 @@ from explorer.codegen import snippets
 from explorer.codegen.snippets import TARGETS, SnippetError, generate, language
 from explorer.engine import store
 from explorer.engine.registry import get_spec
-from explorer.errors import ModelNotFoundError, PatchSettingsError
+from explorer.errors import ModelNotFoundError, PatchSettingsError, SettingsError
 from tests.codegen.helpers import (
     GOLDEN,
     JS_TARGETS,
@@ -43,6 +43,7 @@ def test_targets_and_their_languages():
         ("esrgan-slim/2x", "node", {"patch_size": 8, "padding": 4}, PatchSettingsError, "too large"),
         ("esrgan-slim/2x", "node", {"warmup_sizes": [64, 0]}, SnippetError, "whole numbers above 0"),
         ("esrgan-slim/2x", "browser", {"output": "png"}, SnippetError, "base64, tensor"),
+        ("esrgan-slim/2x", "python", {"precision": "bf16"}, SettingsError, "precision='bf16' is not valid"),
     ],
 )
 def test_bad_requests_say_what_to_do(model, target, settings, error, message):

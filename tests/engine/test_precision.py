@@ -97,7 +97,7 @@ def test_tensorflow_bf16_stays_within_the_fidelity_bounds(model):
     bf16 = tensorflow_bf16(runner_.model.file.path)
     pixels = photo(96, 128)  # a real photo crop
     exact = runner_(pixels)[0]
-    fast = runner_._to_pixels(bf16(runner_._to_input_range(pixels[None]))[0])[0]
+    fast = runner_.to_pixels(bf16(runner_.to_input_range(pixels[None]))[0])[0]
     fidelity = measure_fidelity([exact], [fast])
     assert fidelity.psnr_db >= MIN_FAST_PSNR_DB and fidelity.max_levels <= MAX_FAST_LEVELS
     assert fidelity.differing > 0  # it did run in bf16: not the exact arithmetic

@@ -13,6 +13,8 @@ from PIL import Image
 
 from explorer import Upscaler, get_spec, list_models
 from explorer.cli import main
+from explorer.engine.cpu import cpu_name
+from explorer.engine.precision import MAX_FAST_LEVELS, MIN_FAST_PSNR_DB
 from explorer.engine.runner import BATCH_PIXELS, MAX_BATCH
 from explorer.engine.tiling import plan_patches
 from explorer.errors import ExplorerError
@@ -212,6 +214,12 @@ def test_measure_speed_in_process():
     assert row["whole_gflop_s"] == pytest.approx(row["whole_gflop"] / (row["whole_ms"] / 1e3))
     assert row["conv_peak_gflop_s"] > 0
     assert row["whole_peak_pct"] == pytest.approx(100 * row["whole_gflop_s"] / row["conv_peak_gflop_s"])
+    assert row["start_worst_x"] >= 1 and row["tf_ms"] > 0 and row["cpu"] == cpu_name()
+    # TensorFlow with bf16 convolutions, side by side on the whole image: within the fast precision's bounds
+    assert row["tf_bf16_psnr_db"] >= MIN_FAST_PSNR_DB and row["tf_bf16_max_levels"] <= MAX_FAST_LEVELS
+    assert row["fast_speedup"] == pytest.approx(row["whole_ms"] / row["fast_ms"])
+    assert row["fast_peak_pct"] == pytest.approx(100 * row["fast_gflop_s"] / row["conv_peak_bf16_gflop_s"])
+    assert row["fast_reason"].startswith("exact runs: " if row["fast_runtime"] == "exact" else "bf16 runs: ")
 
 
 _CPUINFO = "processor\t: 0\ncpu MHz\t\t: 2500.000\nflags\t\t: fpu sse2 {flags}\n\nprocessor\t: 1\ncpu MHz\t\t: 9999\n"
@@ -256,6 +264,16 @@ def test_bench_speed_cli_runs_each_model_in_its_own_process(tmp_path, capsys):
     assert list(rows["model"]) == ["@upscalerjs/pixel-upsampler/x2"] and rows["whole_gflop"].iloc[0] == 0
     assert rows["tiled_patches"].iloc[0] == len(plan_patches(24, 24, 16, 2))
     assert "| @upscalerjs/pixel-upsampler/x2 |" in (out / "speed.md").read_text()
+
+
+def test_write_speed_keeps_rows_of_an_older_layout(tmp_path):
+    row = {column: 1 for column in SPEED_COLUMNS}
+    older = pd.DataFrame([{**row, "model": "old"}]).drop(columns=["fast_ms", "fast_reason"])
+    (tmp_path / "speed.csv").write_text(older.to_csv(index=False))
+    merged = write_speed(pd.DataFrame([{**row, "model": "new"}]), tmp_path, machine="test machine")
+    assert list(merged["model"]) == ["new", "old"]  # sorted by model
+    assert math.isnan(merged.set_index("model").loc["old", "fast_ms"])
+    assert merged.set_index("model").loc["new", "fast_ms"] == 1
 
 
 def test_write_speed_keeps_other_models(tmp_path):

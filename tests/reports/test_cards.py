@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import warnings
@@ -229,3 +230,23 @@ def test_cards_cli_check_and_update(card_copy, capsys):
     assert main(["cards", "--dir", str(directory)]) == 0
     assert main(["cards", "--check", "--dir", str(directory)]) == 0
     assert "up to date" in capsys.readouterr().out
+
+
+def test_the_speed_section_shows_both_precisions_and_the_cpu_where_measured(card_copy):
+    results = card_results(RESULTS, cards_dir() / "samples")
+    specs = read_card(card_copy)
+    speed = results.speed[results.speed["model"].isin([spec.id for spec in specs])].reset_index(drop=True)
+    assert not speed.empty
+    measured = speed.assign(  # what `bench speed` writes now, on a CPU without bf16 units, for the first variant only
+        fast_ms=[speed["whole_ms"].iloc[0], *[float("nan")] * (len(speed) - 1)], fast_speedup=1.0, fast_runtime="exact",
+        fast_psnr_db=float("nan"), fast_max_levels=float("nan"), tf_ms=10.0, openvino_ms=11.0, openvino_bf16_ms=11.0,
+        tf_bf16_ms=12.0, cpu="AMD EPYC", bf16_units="none",
+        fast_reason="exact runs: this CPU (AMD EPYC) has no bf16 units (AMX or AVX512-BF16)",
+    )  # fmt: skip
+    text = card_copy.read_text(encoding="utf-8")
+    new = render_card(text, specs, dataclasses.replace(results, speed=measured))
+    assert "measured on AMD EPYC (bf16 units: none)" in new
+    assert f"| `{speed['model'].iloc[0]}` |" in new.split("Precision (")[1]
+    assert "| exact runs: this CPU (AMD EPYC) has no bf16 units (AMX or AVX512-BF16) |" in new
+    assert f"| `{speed['model'].iloc[-1]}` |" not in new.split("Precision (")[1] or len(speed) == 1  # unmeasured rows left out
+    assert "Precision (" not in render_card(text, specs, results)  # older results: no precision table

@@ -10,35 +10,64 @@ an upper bound no real convolution reaches.
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 
 from explorer.engine._tf import import_tensorflow
+from explorer.engine.cpu import cores as usable_cores
+from explorer.engine.cpu import cpu_flags, cpuinfo as read_cpuinfo
 from explorer.engine.memory import peak_memory_mib
+from explorer.engine.runtimes import OpenVinoFunction, openvino_installed
 
-__all__ = ["CONV_PEAK_SHAPE", "conv_peak_gflop_s", "paper_gflop_s", "peak_memory_mib"]
+__all__ = ["CONV_PEAK_SHAPE", "conv_peak_bf16_gflop_s", "conv_peak_gflop_s", "paper_gflop_s", "peak_memory_mib"]
 
 CONV_PEAK_SHAPE = (256, 256, 64, 64)
 """Height, width, input and output channels of the reference 3×3 convolution."""
 
 
 def conv_peak_gflop_s(repeats: int = 9) -> float:
-    """GFLOP/s of a traced 3×3 64→64 convolution on 256² in TensorFlow (median of ``repeats`` calls)."""
+    """GFLOP/s of a traced 3×3 64→64 convolution on 256² in TensorFlow at fp32 (median of ``repeats`` calls)."""
+    tf = import_tensorflow()
+    inputs, kernel = _conv_operands()
+    convolve = tf.function(lambda batch: tf.nn.conv2d(batch, kernel, 1, "SAME"))
+    return _rate(lambda: convolve(inputs).numpy(), repeats)
+
+
+def conv_peak_bf16_gflop_s(repeats: int = 9) -> float:
+    """GFLOP/s of the same convolution in bf16: the faster of TensorFlow (bf16 operands) and OpenVINO's bf16.
+
+    On a CPU without bf16 units TensorFlow emulates bf16 and OpenVINO runs f32,
+    so this is then no faster than :func:`conv_peak_gflop_s`.
+    """
+    tf = import_tensorflow()
+    inputs, kernel = _conv_operands()
+    low = tf.cast(kernel, tf.bfloat16)
+    convolve = tf.function(lambda batch: tf.cast(tf.nn.conv2d(tf.cast(batch, tf.bfloat16), low, 1, "SAME"), tf.float32))
+    rates = [_rate(lambda: convolve(inputs).numpy(), repeats)]
+    if openvino_installed():
+        fp32 = tf.function(lambda batch: tf.nn.conv2d(batch, kernel, 1, "SAME"))
+        compiled = OpenVinoFunction(fp32.get_concrete_function(tf.TensorSpec(inputs.shape, tf.float32)), "bf16")
+        array = inputs.numpy()
+        rates.append(_rate(lambda: compiled(array), repeats))
+    return max(rates)
+
+
+def _conv_operands():
     tf = import_tensorflow()
     height, width, c_in, c_out = CONV_PEAK_SHAPE
     rng = np.random.default_rng(0)
-    inputs = tf.constant(rng.random((1, height, width, c_in), np.float32))
-    kernel = tf.constant(rng.random((3, 3, c_in, c_out), np.float32))
-    convolve = tf.function(lambda batch: tf.nn.conv2d(batch, kernel, 1, "SAME"))
-    convolve(inputs).numpy()
+    return tf.constant(rng.random((1, height, width, c_in), np.float32)), tf.constant(rng.random((3, 3, c_in, c_out), np.float32))
+
+
+def _rate(call, repeats: int) -> float:
+    height, width, c_in, c_out = CONV_PEAK_SHAPE
+    call()
     seconds = []
     for _ in range(repeats):
         start = time.perf_counter()
-        convolve(inputs).numpy()
+        call()
         seconds.append(time.perf_counter() - start)
     return 2 * 9 * c_in * c_out * height * width / statistics.median(seconds) / 1e9
 
@@ -50,20 +79,11 @@ def paper_gflop_s(cpuinfo: str | None = None, cores: int | None = None) -> float
     AVX2 and FMA, 8 otherwise (SSE). The clock is the one ``/proc/cpuinfo``
     reports, which may be below the boost clock.
     """
-    if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text()
-        except OSError:
-            return float("nan")
-    megahertz = flags = None
-    for line in cpuinfo.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "cpu MHz" and megahertz is None:
-            megahertz = float(value)
-        elif key.strip() == "flags" and flags is None:
-            flags = set(value.split())
-    if megahertz is None or flags is None:
+    text = read_cpuinfo() if cpuinfo is None else cpuinfo
+    megahertz = next((float(value) for key, _, value in (line.partition(":") for line in text.splitlines())
+                      if key.strip() == "cpu MHz"), None)  # fmt: skip
+    flags = cpu_flags(text)
+    if megahertz is None or not flags:
         return float("nan")
     per_cycle = 64 if "avx512f" in flags else 32 if {"avx2", "fma"} <= flags else 8
-    cores = cores or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-    return cores * megahertz / 1e3 * per_cycle
+    return (cores or usable_cores()) * megahertz / 1e3 * per_cycle

@@ -56,7 +56,8 @@ def merge_results(new: pd.DataFrame, csv_path: Path, keys: Sequence[str], same: 
     Rows of the old file whose ``keys`` match a new row are replaced; the
     others are kept, so a run over a few models updates just those. Old rows
     measured under other settings (a value in a ``same`` column that this run
-    did not use) are dropped, so one file never mixes protocols.
+    did not use) are dropped, so one file never mixes protocols. Columns added
+    since the old file was written are left empty in its rows.
 
     Returns
     -------
@@ -66,8 +67,9 @@ def merge_results(new: pd.DataFrame, csv_path: Path, keys: Sequence[str], same: 
     if not csv_path.exists():
         return new.reset_index(drop=True)
     old = pd.read_csv(csv_path)
-    if set(old.columns) != set(new.columns):  # an older layout: start again
+    if not set(old.columns) <= set(new.columns):  # a layout with columns no longer made: start again
         return new.reset_index(drop=True)
+    old = old.reindex(columns=new.columns)  # columns added since: empty in older rows, until they are measured again
     for column in same:
         old = old[old[column].isin(new[column].unique())]
     old_keys = pd.MultiIndex.from_frame(old[list(keys)].astype(str))
