@@ -27,6 +27,7 @@ from explorer.app.api import register_api
 from explorer.app.benchmarks import build_benchmarks_tab
 from explorer.app.catalog import CARDS_ROUTE, build_catalog_tab, use_in_upscale
 from explorer.app.code_tab import build_code_tab
+from explorer.app.common import warn
 from explorer.app.compare import build_compare_tab
 from explorer.app.config import AppConfig
 from explorer.app.examples import BUNDLED_EXAMPLE
@@ -87,7 +88,7 @@ def restore_settings(request: gr.Request) -> tuple[str, int, int, Any]:
     query = dict(request.query_params) if request is not None else {}
     settings = settings_from_query(query)
     for problem in settings.problems:
-        gr.Warning(problem)
+        warn(problem)
     return settings.model, settings.patch_size, settings.padding, gr.Tabs(selected=settings.tab)
 
 

@@ -11,7 +11,7 @@ import functools
 
 import gradio as gr
 
-from explorer.app.common import DEFAULT_CHOICE, ProgressFn, load_upscaler, resolve_model, user_errors
+from explorer.app.common import DEFAULT_CHOICE, ProgressFn, load_upscaler, refuse, resolve_model, user_errors
 from explorer.app.config import AppConfig
 from explorer.app.pictures import read_image
 from explorer.engine.advice import advise
@@ -23,7 +23,7 @@ def _budget(value: float | None, name: str) -> float | None:
     if value is None or value == "" or float(value) == 0:
         return None
     if float(value) < 0:
-        raise gr.Error(f"{name} must be above 0 (or 0 for no budget), got {value}.")
+        raise refuse(f"{name} must be above 0 (or 0 for no budget), got {value}.")
     return float(value)
 
 

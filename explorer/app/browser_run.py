@@ -34,6 +34,7 @@ from explorer.app.common import (
     ProgressFn,
     load_upscaler,
     model_label,
+    refuse,
     resolve_model,
     tiling_settings,
     user_errors,
@@ -134,9 +135,9 @@ def browser_spec(model: str | None) -> ModelSpec:
     """
     spec = resolve_model(model)
     if "browser" not in spec.platforms:
-        raise gr.Error(f"UpscalerJS runs {spec.short_id} in Node only, not in browsers: choose another model.")
+        raise refuse(f"UpscalerJS runs {spec.short_id} in Node only, not in browsers: choose another model.")
     if not _runs_in_browser(spec):
-        raise gr.Error(f"The card of {spec.short_id} names no UMD bundle, so this page cannot load it in your browser.")
+        raise refuse(f"The card of {spec.short_id} names no UMD bundle, so this page cannot load it in your browser.")
     return spec
 
 
@@ -165,7 +166,7 @@ def _model_facts(spec: ModelSpec) -> dict[str, Any]:
 
 def _backend(backend: str | None) -> str:
     if (backend or "auto") not in BACKENDS:
-        raise gr.Error(f"Unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}.")
+        raise refuse(f"Unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}.")
     return backend or "auto"
 
 
@@ -247,7 +248,7 @@ def parse_settings_list(text: str | None) -> list[tuple[int | None, int | None]]
     for item in items:
         match = re.fullmatch(r"(\d+)(?:/(\d+))?", item)
         if not match:
-            raise gr.Error(f"Settings are patch size/padding pairs such as 0, 32/4, 64/8; {item!r} is not one.")
+            raise refuse(f"Settings are patch size/padding pairs such as 0, 32/4, 64/8; {item!r} is not one.")
         setting = tiling_settings(int(match.group(1)), int(match.group(2) or 0))
         if setting not in settings:
             settings.append(setting)
@@ -276,10 +277,10 @@ def prepare_compare(
     """
     specs = [browser_spec(model) for model in dict.fromkeys(models or [])]
     if not specs:
-        raise gr.Error("Choose at least one model to compare.")
+        raise refuse("Choose at least one model to compare.")
     pairs = parse_settings_list(settings)
     if len(specs) * len(pairs) > MAX_COMPARE_RUNS:
-        raise gr.Error(
+        raise refuse(
             f"{len(specs)} models × {len(pairs)} settings is {len(specs) * len(pairs)} runs; take at most {MAX_COMPARE_RUNS}."
         )
     chosen = _backend(backend)

@@ -9,6 +9,7 @@ download become a :class:`gradio.Error` whose message says what to do; notes
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
 import re
 import time
@@ -31,6 +32,7 @@ __all__ = [
     "LoadedUpscaler",
     "ProgressFn",
     "architecture_name",
+    "as_page_text",
     "check_work",
     "format_bytes",
     "format_seconds",
@@ -45,6 +47,7 @@ __all__ = [
     "settings_notes",
     "tiling_settings",
     "user_errors",
+    "warn",
     "whole_image_note",
 ]
 
@@ -117,7 +120,22 @@ def refuse(message: str, *, cause: BaseException | None = None) -> gr.Error:
     level = logging.WARNING if isinstance(cause, (ModelFetchError, ModelFormatError, MemoryError)) else logging.INFO
     detail = f"{type(cause).__name__}: {cause}" if cause is not None else message
     log.log(level, "Refused a request: %s", " | ".join(detail.splitlines()))
-    return gr.Error(message, print_exception=False)
+    return gr.Error(as_page_text(message), print_exception=False)
+
+
+def warn(message: str) -> None:
+    """Show a warning toast that reads ``message`` as it is (see :func:`as_page_text`)."""
+    gr.Warning(as_page_text(message))
+
+
+def as_page_text(text: str) -> str:
+    """``text`` for a toast, which Gradio renders as HTML: tags, entities and all show as the characters typed.
+
+    Every toast goes through :func:`refuse` or :func:`warn`, so nothing a link,
+    a file or a model name carries (``<a href=…>``, ``<img src=…>``, a form)
+    becomes part of the page.
+    """
+    return html.escape(text, quote=False)
 
 
 def page_message(error: ExplorerError) -> str:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from explorer.app.common import refuse
 from explorer.app.pictures import display_copy, save_result_png
 from explorer.display import DISPLAY_MAX_SIDE
 
@@ -209,7 +210,7 @@ def crop_view(
     CropOutputs
     """
     if run is None:
-        raise gr.Error("Run a comparison first: the crop view shows its outputs.")
+        raise refuse("Run a comparison first: the crop view shows its outputs.")
     x, y, size = _box(run, x, y, size)
     crops = []
     for shown in run.outputs:
@@ -231,7 +232,7 @@ def crop_view(
 def pick(run: CompareRun | None, size: float | None, a: str | None, b: str | None, event: gr.SelectData) -> CropOutputs:
     """Centre the region on the clicked point of the picture (a ``select`` event)."""
     if run is None:
-        raise gr.Error("Run a comparison first: the crop view shows its outputs.")
+        raise refuse("Run a comparison first: the crop view shows its outputs.")
     scale = _view_scale(run)
     column, row = event.index[0] * scale, event.index[1] * scale
     side = _box(run, 0, 0, size)[2]

@@ -21,7 +21,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from explorer.app.common import page_message, plain_text, refuse
+from explorer.app.common import page_message, plain_text, refuse, warn
 from explorer.app.config import AppConfig
 from explorer.app.fastpng import encode_png
 from explorer.display import DISPLAY_MAX_SIDE
@@ -82,7 +82,7 @@ def read_image(path: str | os.PathLike | None, config: AppConfig, scale: int = 1
     except ExplorerError as error:
         raise _error(page_message(error).replace("The image data", "This image")) from None
     for note in loaded.notes:
-        gr.Warning(plain_text(note))
+        warn(plain_text(note))
     return loaded
 
 
@@ -177,7 +177,7 @@ def save_result_png(image: np.ndarray, stem: str) -> Path:
         path.parent.mkdir(parents=True)
         path.write_bytes(encode_png(image))
     except OSError as error:
-        raise gr.Error(f"The server cannot write its result file ({error.strerror or error}).") from None
+        raise refuse(f"The server cannot write its result file ({error.strerror or error}).") from None
     return path
 
 

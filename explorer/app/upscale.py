@@ -36,6 +36,7 @@ from explorer.app.common import (
     settings_notes,
     tiling_settings,
     user_errors,
+    warn,
     whole_image_note,
 )
 from explorer.app.config import AppConfig
@@ -185,9 +186,9 @@ def upscale(
     config = config or AppConfig()
     loaded = read_image(image, config, scale=1 if scoring else spec.scale)  # scoring: output = input size
     for note in settings_notes(spec, patch, pad):
-        gr.Warning(note)
+        warn(note)
     if reference and not scoring:
-        gr.Warning(f"{spec.short_id} is a {spec.task} model (no upscaling): reference mode needs an upscaling model.")
+        warn(f"{spec.short_id} is a {spec.task} model (no upscaling): reference mode needs an upscaling model.")
     reference_rgb = None
     model_input: LoadedImage | np.ndarray = as_model_input(loaded)
     if scoring:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gradio as gr
 import pytest
 
+import explorer.app
 from explorer import list_models
 from explorer.app.common import (
     page_message,
@@ -118,3 +121,19 @@ def test_the_ticker_names_each_step_with_its_elapsed_time():
         ticker.count(1, 3, "Upscaling with x")
     assert shown[0] == (None, "Loading x")
     assert shown[-1] == ((1, 3), "Upscaling with x") and ticker.steps == ["Loading x", "Upscaling with x"]
+
+
+def test_every_toast_is_text_and_goes_through_refuse_or_warn():
+    import ast
+
+    from explorer.app.common import refuse
+
+    error = refuse('Unknown model \'<img src="http://127.0.0.1:9/x.gif"> & co\'.')
+    assert error.message == "Unknown model '&lt;img src=\"http://127.0.0.1:9/x.gif\"&gt; &amp; co'."
+    toasts = {"Error", "Warning", "Info"}
+    for path in (Path(explorer.app.__file__).parent).glob("*.py"):
+        if path.name == "common.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in toasts:
+                assert getattr(node.func.value, "id", "") != "gr", f"{path.name}:{node.lineno} shows a toast as HTML"
