@@ -53,6 +53,8 @@ CSS = """
   .gradio-container .column { min-width: 100% !important; }
   #models-table { min-width: 960px !important; }  /* the table keeps its columns and scrolls sideways */
   :has(> #models-table) { overflow-x: auto !important; }
+  .tab-container[role=tablist] button { padding: 0 9px !important; }
+  #compare-crops .grid-container, #compare-gallery .grid-container { grid-template-columns: repeat(2, 1fr) !important; }
 }
 #app-header h1 { margin-bottom: 0.1em; }
 #app-header p { margin-top: 0; opacity: 0.8; }
@@ -62,6 +64,11 @@ CSS = """
 .model-card table { display: block; overflow-x: auto; max-width: 100%; }
 .model-card th, .model-card td { white-space: nowrap; }
 #settings-status p { margin: 0.2em 0; }
+#compare-crops .caption-label, #card-samples .caption-label, #compare-gallery .caption-label {
+  white-space: normal !important; overflow-wrap: anywhere; text-overflow: clip !important; max-width: calc(100% - 12px) !important;
+}
+.plot-legend { display: flex; flex-wrap: wrap; gap: 2px 14px; font-size: 0.85em; padding: 0 8px 6px; }
+.plot-legend .dot { display: inline-block; width: 7px; height: 7px; border: 2px solid; border-radius: 50%; margin-right: 5px; }
 #compare-crops img, #compare-ab img, #compare-picker img { image-rendering: pixelated; }
 """
 """Page styles (a few touches on top of the theme)."""
@@ -112,7 +119,7 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
     # Results handed to browsers are copied into Gradio's cache: clear files older than an hour, every 30 minutes.
     with gr.Blocks(title="Upscaler Explorer", analytics_enabled=False, delete_cache=(1800, 3600)) as demo:
         gr.Markdown(HEADER, elem_id="app-header")
-        with gr.Tabs(selected=TABS[0]) as tabs:
+        with gr.Tabs(selected=TABS[0], overflow_behavior="wrap") as tabs:  # every tab in sight, also on a phone
             with gr.Tab("Upscale", id="upscale") as upscale_tab:
                 upscale = build_upscale_tab(config, page)
             with gr.Tab("Models", id="models") as models_tab:

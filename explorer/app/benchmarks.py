@@ -3,7 +3,9 @@
 Each ``model_cards/results/*.csv`` gets a bar plot (a measure chosen by the
 user, averaged per method or model, within one set when the file has a ``set``
 column, Set5 first, and within one scale or degradation when it has one), its raw rows, and the Markdown report written next to it
-when there is one. Nothing here knows the files' exact columns.
+when there is one. Every method keeps one colour in every chart
+(:func:`method_colours`): models in distinct hues, classical baselines in greys.
+Nothing here knows the files' exact columns.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from explorer.reports.bench.dataset import set_order
 from explorer.reports.bench.quality import SET_TITLES
 from explorer.reports.results import ResultTable, load_results, results_dir
 
-__all__ = ["NO_RESULTS", "build_benchmarks_tab", "groups", "measures", "plot_frame", "replot", "sets"]
+__all__ = ["NO_RESULTS", "build_benchmarks_tab", "groups", "measures", "method_colours", "plot_frame", "replot", "sets"]
 
 NO_RESULTS = "**No benchmark results on this server yet.** The Models tab still lists every model and its card."
 """Shown to page users when there are no results (how to make them is in the server log)."""
@@ -96,6 +98,31 @@ def plot_frame(frame: pd.DataFrame, measure: str, group: str | None = None, set_
     return means.sort_values(measure, ascending=_lower_is_better(measure), ignore_index=True).round({measure: 4})
 
 
+def method_colours(tables: list[ResultTable]) -> dict[str, str]:
+    """One CSS colour per method or model across every results file, so a method looks the same in every chart.
+
+    Models (and anything not marked as a baseline or the input) get distinct
+    hues, stepped by the golden angle in name order; baselines get greys and
+    the unprocessed input a muted red. The labels are the charts' (no
+    ``@upscalerjs/`` scope).
+    """
+    kinds: dict[str, str] = {}
+    for table in tables:
+        column = _label_column(table.frame)
+        if column is None:
+            continue
+        labels = table.frame[column].dropna().astype(str).str.replace("@upscalerjs/", "", regex=False)
+        marks = table.frame["kind"].astype(str) if "kind" in table.frame.columns else pd.Series("model", index=labels.index)
+        for label, kind in zip(labels, marks, strict=True):
+            kinds.setdefault(label, kind)
+    models = sorted(label for label, kind in kinds.items() if kind not in ("baseline", "input"))
+    baselines = sorted(label for label, kind in kinds.items() if kind == "baseline")
+    colours = {label: f"hsl({i * 137.508 % 360:.0f}, 62%, {44 + 12 * (i % 2)}%)" for i, label in enumerate(models)}
+    colours |= {label: f"hsl(215, 8%, {38 + 34 * i / max(1, len(baselines) - 1):.0f}%)" for i, label in enumerate(baselines)}
+    colours |= {label: "hsl(0, 45%, 62%)" for label, kind in kinds.items() if kind == "input"}
+    return colours
+
+
 def _lower_is_better(measure: str) -> bool:
     return measure.endswith(("_ms", "_s", "_mib", "seconds")) or measure == "gmsd"
 
@@ -103,7 +130,11 @@ def _lower_is_better(measure: str) -> bool:
 def replot(frame: pd.DataFrame, measure: str, group: str | None = None, set_name: str | None = None) -> gr.BarPlot:
     """The bar plot of ``measure`` (within scale or degradation ``group`` and set ``set_name``), sorted best first."""
     data = plot_frame(frame, measure, group, set_name)
-    return gr.BarPlot(data, y=measure, y_title=human(measure), sort="y" if _lower_is_better(measure) else "-y")
+    return gr.BarPlot(data, y=measure, y_title=human(measure), sort="y" if _lower_is_better(measure) else "-y", y_lim=[0, None])
+
+
+BAR_LABEL_ANGLE = -90
+"""Method names run upright under their bars: at a phone's width slanted names overlap their neighbours."""
 
 
 _NAMES = {
@@ -123,7 +154,7 @@ def _title(name: str) -> str:
     return human(name).capitalize()
 
 
-def _section(table: ResultTable) -> None:
+def _section(table: ResultTable, colours: dict[str, str]) -> None:
     gr.Markdown(f"### {_title(table.name)}  \n`{table.path.parent.name}/{table.path.name}`")
     if table.problem:
         gr.Markdown(f"⚠ {table.problem}")
@@ -140,10 +171,11 @@ def _section(table: ResultTable) -> None:
             label = "Scale" if _group_column(frame) == "scale" else "Degradation"
             group = gr.Dropdown(scales, value=start, label=label, visible=bool(scales), scale=1)
         first = plot_frame(frame, options[0], start, on_set.value)
-        plot = gr.BarPlot(  # no height: a fixed height cuts the legend off
-            first, x="label", y=options[0], color="kind", sort="y" if _lower_is_better(options[0]) else "-y",
-            x_label_angle=-40, label=f"{_title(table.name)}: mean per method", x_title=" ", color_title="",
-            y_title=human(options[0]),
+        plot = gr.BarPlot(  # the bars name their methods: no legend
+            first, x="label", y=options[0], color="label", color_map=colours, colors_in_legend=[],
+            sort="y" if _lower_is_better(options[0]) else "-y", x_label_angle=BAR_LABEL_ANGLE,
+            label=f"{_title(table.name)}: mean per method", x_title=" ", y_title=human(options[0]), y_lim=[0, None],
+            elem_classes=["bench-plot"],
         )  # fmt: skip
         update = functools.partial(replot, frame)
         for control in (measure, group, on_set):
@@ -165,9 +197,11 @@ def build_benchmarks_tab() -> None:
         return
     gr.Markdown(
         "How each model scores on the evaluation photos (reference mode: shrink, upscale, compare with the "
-        "original), and how fast it runs, as measured for this project. Bars start at 0."
+        "original), and how fast it runs, as measured for this project. Bars start at 0. Each method has one "
+        "colour in every chart; classical baselines are grey."
     )
     if any(table.name == "quality" for table in tables):
         gr.Markdown(WHY_BASELINES_WIN, elem_classes=["hint"], elem_id="why-baselines")
+    colours = method_colours(tables)
     for table in tables:
-        _section(table)
+        _section(table, colours)

@@ -6,7 +6,11 @@ Handlers:
   with measured PSNR/SSIM and speed where the benchmark results have them;
 * :func:`card_view`: a model's card rendered (front matter dropped, relative
   images served by the app) and its sample images;
-* :func:`row_model`: the model id of a clicked table row.
+* :func:`row_model`: the model id of a clicked table row;
+* :func:`filtered_view`: the table and, when nothing matches, a line saying so.
+
+A click on a column's header sorts by it (again: the other way), through the
+table's own sort (:data:`HEADER_SORT_JS`).
 """
 
 from __future__ import annotations
@@ -37,9 +41,12 @@ __all__ = [
     "CARDS_ROUTE",
     "CardView",
     "CatalogTab",
+    "HEADER_SORT_JS",
     "build_catalog_tab",
     "card_view",
     "catalog_table",
+    "filtered_view",
+    "no_match_note",
     "render_card",
     "row_model",
     "sample_images",
@@ -115,6 +122,19 @@ def catalog_table(task: str = ALL, scale: str | int = ALL, search: str = "") -> 
         if all(word in text for word in words):
             rows.append(_row(spec, measured))
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def no_match_note(task: str = ALL, scale: str | int = ALL, search: str = "") -> str:
+    """The line shown instead of an empty table: what was asked for, and how to see models again."""
+    asked = [f"task {task}" if task != ALL else "", f"scale {scale}" if str(scale) != ALL else "", f"“{search.strip()}”" if search.strip() else ""]
+    return f"**No models match** {' · '.join(part for part in asked if part)}. Clear the search or set Task and Scale to All."
+
+
+def filtered_view(task: str = ALL, scale: str | int = ALL, search: str = "") -> tuple[pd.DataFrame, gr.Markdown]:
+    """The filtered table (:func:`catalog_table`) and the no-match line, shown only when the table is empty."""
+    table = catalog_table(task, scale, search)
+    empty = table.empty
+    return table, gr.Markdown(no_match_note(task, scale, search) if empty else "", visible=empty)
 
 
 def row_model(event: gr.SelectData) -> str:
@@ -220,6 +240,39 @@ class CatalogTab:
     use: gr.Button
 
 
+HEADER_SORT_JS = """
+if (!window.__modelsHeaderSort) {
+  window.__modelsHeaderSort = true;
+  const frame = () => new Promise((done) => requestAnimationFrame(done));
+  const choose = async (header, item) => {  // open a header's menu and click its item'th entry
+    header.querySelector('.cell-menu-button').click();
+    await frame();
+    [...document.querySelectorAll('.cell-menu [role=menuitem]')][item]?.click();
+    await frame();
+  };
+  document.addEventListener('click', async (event) => {
+    const header = event.target.closest('#models-table thead th');
+    if (!header || event.target.closest('.cell-menu-button') || !header.querySelector('.cell-menu-button')) { return; }
+    await new Promise((done) => setTimeout(done, 0));  // after the table has handled this click
+    const previous = header.closest('thead').querySelector('th[data-sorted]');
+    const descending = previous === header && header.dataset.sorted === 'ascending';
+    if (previous && previous !== header) {  // one column at a time: the table would sort by both
+      delete previous.dataset.sorted;
+      await choose(previous, 2);  // "Clear sort"
+    }
+    header.dataset.sorted = descending ? 'descending' : 'ascending';
+    await choose(header, descending ? 1 : 0);  // "Sort descending" / "Sort ascending"
+  }, true);  // capture: the table stops the header's click from bubbling
+}
+"""
+"""Browser code that makes a click on a Models table header sort by that column: ascending, then descending.
+
+Gradio's table sorts only from each header's ⋮ menu; this clicks that menu's
+"Sort ascending" / "Sort descending" (its first two items) for the user, and
+"Clear sort" (its third) on the column sorted before, so one column sorts.
+"""
+
+
 def build_catalog_tab() -> CatalogTab:
     """Lay out the Models tab inside the current ``gr.Tab`` and wire its events."""
     tasks = sorted({spec.task for spec in list_models()}, key=lambda t: (t != "upscaling", t))
@@ -227,13 +280,15 @@ def build_catalog_tab() -> CatalogTab:
     with gr.Row():
         task = gr.Dropdown([ALL, *tasks], value=ALL, label="Task", scale=1, min_width=140)
         scale = gr.Dropdown([ALL, *map(str, scales)], value=ALL, label="Scale", scale=1, min_width=100)
-        search = gr.Textbox(label="Search", placeholder="slim, rrdn, div2k …", scale=3)
+        search = gr.Textbox(label="Search", placeholder="slim, rrdn, div2k …", scale=3, elem_id="models-search")
+    nothing = gr.Markdown(visible=False, elem_id="models-none")
     table = gr.DataFrame(
         catalog_table(), label="Every model (click a row for its card; click a header to sort)",
         interactive=False, wrap=True, max_height=420, elem_id="models-table",
         column_widths=["17%", "9%", "5%", "12%", "9%", "5%", "7%", "7%", "11%", "6%", "6%", "6%"],
         datatype=["str", "str", "number", "str", "number", "number", "str", "str", "str", "number", "number", "number"],
     )  # fmt: skip
+    gr.HTML("", js_on_load=HEADER_SORT_JS, padding=False, elem_id="models-sort")
     gr.Markdown(
         "Parameters in millions. MB: weights on disk. PSNR-Y (dB) and SSIM-Y: mean over Set5 at the model's scale "
         "(reference mode: shrink, upscale, compare; higher is better; every set and measure: Benchmarks tab). ms: one "
@@ -253,9 +308,8 @@ def build_catalog_tab() -> CatalogTab:
                 allow_preview=True, elem_id="card-samples",
             )  # fmt: skip
     light = {"queue": False, "api_visibility": "private"}
-    for control in (task, scale):
-        control.change(catalog_table, inputs=[task, scale, search], outputs=table, **light)
-    search.change(catalog_table, inputs=[task, scale, search], outputs=table, **light)
+    for control in (task, scale, search):
+        control.change(filtered_view, inputs=[task, scale, search], outputs=[table, nothing], **light)
     table.select(row_model, outputs=model, **light)
     model.change(card_view, inputs=model, outputs=[summary, card, samples, use], **light)
     return CatalogTab(model=model, use=use)

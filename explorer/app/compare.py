@@ -11,7 +11,7 @@ compared.
 
 from __future__ import annotations
 
-import functools
+import html
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -40,7 +40,7 @@ from explorer.engine.limits import WorkLimits
 from explorer.engine.registry import ModelSpec
 from explorer.quality.evaluate import reference_pair, score, upscale_baseline
 
-__all__ = ["COMPARE_COLUMNS", "DEFAULT_MODELS", "CompareOutputs", "build_compare_tab", "compare"]
+__all__ = ["COMPARE_COLUMNS", "DEFAULT_MODELS", "CompareOutputs", "build_compare_tab", "compare", "padded_limits", "quality_plot"]
 
 DEFAULT_MODELS = ("default-model", "esrgan-medium/2x", "pixel-upsampler/x2")
 """What the tab compares until the user chooses."""
@@ -233,6 +233,37 @@ def _summary(runs: list[_Run]) -> str:
     return text
 
 
+def padded_limits(values: pd.Series, margin: float = 0.08) -> list[float] | None:
+    """Axis limits ``margin`` of the data's span beyond its extremes (a point on an edge is drawn whole); None without data."""
+    values = values.dropna()
+    if values.empty:
+        return None
+    low, high = float(values.min()), float(values.max())
+    room = (high - low) * margin or max(abs(high) * margin, 0.05)
+    return [low - room, high + room]
+
+
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
+"""Colours of the quality plot's methods, in the comparison's order (Tableau 10)."""
+
+
+def quality_plot(points: pd.DataFrame) -> tuple[gr.ScatterPlot, str]:
+    """The quality-versus-time plot of a comparison and its legend (HTML that wraps on a narrow screen).
+
+    The axes leave room around every point (none is clipped at an edge).
+    """
+    methods = list(dict.fromkeys(points["method"]))
+    colours = {method: PALETTE[i % len(PALETTE)] for i, method in enumerate(methods)}
+    plot = gr.ScatterPlot(
+        points, x_lim=padded_limits(points["seconds"]), y_lim=padded_limits(points["PSNR-Y"]), color_map=colours
+    )
+    keys = "".join(
+        f'<span class="key"><span class="dot" style="border-color:{colour}"></span>{html.escape(method)}</span>'
+        for method, colour in colours.items()
+    )
+    return plot, f'<div class="plot-legend">{keys}</div>' if keys else ""
+
+
 def build_compare_tab(
     config: AppConfig, heavy: dict, upscale_image: gr.Image, patch_size: gr.Slider, padding: gr.Slider
 ) -> None:
@@ -260,15 +291,17 @@ def build_compare_tab(
         with gr.Column(scale=6, min_width=400):
             summary = gr.Markdown(elem_id="compare-summary")
             view = build_crop_view()
-            gallery = gr.Gallery(label="Whole outputs", columns=3, height="auto", object_fit="contain", format="png")
+            gallery = gr.Gallery(label="Whole outputs", columns=3, height="auto", object_fit="contain", format="png", elem_id="compare-gallery")
             table = gr.DataFrame(
                 pd.DataFrame(columns=list(COMPARE_COLUMNS)), interactive=False,
                 label="PSNR-Y in dB and SSIM-Y against the original; seconds per run after warm-up; MB of weights",
             )  # fmt: skip
-            plot = gr.ScatterPlot(  # no height: a fixed height cuts the legend off
+            plot = gr.ScatterPlot(  # its legend is the HTML below: Vega's does not wrap on a phone
                 x="seconds", y="PSNR-Y", color="method", label="Quality vs time (up and left is better)",
-                x_title="seconds per run", y_title="PSNR-Y (dB)", tooltip="all", color_title="",
+                x_title="seconds per run", y_title="PSNR-Y (dB)", tooltip="all", colors_in_legend=[], x_label_angle=-45,
+                elem_id="compare-plot",
             )  # fmt: skip
+            legend = gr.HTML(elem_id="compare-legend")
     light = {"queue": False, "api_visibility": "private"}
     same = lambda value: value  # mirror one control into another
     upscale_image.change(same, inputs=upscale_image, outputs=image, **light)
@@ -276,7 +309,11 @@ def build_compare_tab(
     for theirs, ours in ((patch_size, patch), (padding, pad)):
         theirs.change(same, inputs=theirs, outputs=ours, **light)
         ours.input(same, inputs=ours, outputs=theirs, **light)
-    handler = functools.partial(compare, config=config)
+
+    def handler(*args: object, progress: ProgressFn | None = gr.Progress()) -> tuple:
+        out = compare(*args, progress=progress, config=config)  # type: ignore[arg-type]
+        plot, legend = quality_plot(out.points)
+        return (*out._replace(points=plot), legend)
 
     def check(path: str | None, chosen: list[str] | None, patch_size: object, padding: object, scoring: bool) -> None:
         """Refuse a comparison that cannot run before anything runs (the message is a toast, never an Error pill)."""
@@ -288,7 +325,7 @@ def build_compare_tab(
         check, inputs=[image, models, patch, pad, reference], show_progress="hidden", concurrency_limit=None,
         api_visibility="private",
     ).success(
-        handler, inputs=[image, models, patch, pad, reference], outputs=[gallery, table, plot, summary, view.run],
+        handler, inputs=[image, models, patch, pad, reference], outputs=[gallery, table, plot, summary, view.run, legend],
         show_progress_on=[gallery], **heavy,
     ).success(
         after_compare, inputs=[view.run, view.size], outputs=[*view.outputs, view.a, view.b], **light

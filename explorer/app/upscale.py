@@ -241,6 +241,19 @@ def _before_picture(input_rgb: np.ndarray, reference_rgb: np.ndarray | None, sca
     return save_result_png(display_copy(enlarge_nearest(input_rgb, size), nearest=True), "before")
 
 
+SHOW_RESULT_JS = """async () => {
+  const result = document.querySelector('#upscale-result');
+  if (!result) { return []; }
+  const drawn = () => [...result.querySelectorAll('img')].some((img) => img.complete && img.naturalWidth > 0);
+  for (let waited = 0; !drawn() && waited < 10000; waited += 50) { await new Promise((done) => setTimeout(done, 50)); }
+  await new Promise((done) => requestAnimationFrame(done));  // its final height: nothing shifts after the scroll
+  const top = result.getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight * 0.6) { result.scrollIntoView({block: 'start'}); }
+  return [];
+}"""
+"""Browser code run when a result arrives: once its picture is drawn, bring it into view if its top is off screen
+(on a phone the result is below the whole form)."""
+
 _TIMINGS_HINT = "Run an upscale to see where the time goes."
 _SEAMS_HINT = "Run an upscale with a patch size to see its patch grid."
 
@@ -360,6 +373,8 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
     ).success(
         run_and_show, inputs=[image, model, patch_size, padding, reference], outputs=results,
         show_progress_on=[slider], **heavy,
+    ).success(
+        None, js=SHOW_RESULT_JS, **light
     ).success(
         show_seams, inputs=last_run, outputs=seams_out, show_progress="minimal", **heavy
     )  # fmt: skip

@@ -10,12 +10,13 @@ from explorer.app.benchmarks import (
     build_benchmarks_tab,
     groups,
     measures,
+    method_colours,
     plot_frame,
     replot,
     sets,
 )
 from explorer.engine.registry import cards_dir
-from explorer.reports.results import load_results
+from explorer.reports.results import ResultTable, load_results
 
 FRAME = pd.DataFrame(
     {
@@ -81,3 +82,15 @@ def test_a_file_with_sets_is_plotted_one_set_at_a_time_set5_first():
                                 "kind": ["model", "input", "model"], "psnr_rgb": [30.0, 20.0, 18.0]})  # fmt: skip
     assert groups(restoration) == ["noise-25", "haze"]
     assert list(plot_frame(restoration, "psnr_rgb", "haze")["label"]) == ["m"]
+
+
+def test_every_method_keeps_one_colour_across_files_and_baselines_are_grey():
+    quality = ResultTable("quality", cards_dir() / "results" / "quality.csv", FRAME, "")
+    restoration = pd.DataFrame({"method": ["bicubic", "none", "@upscalerjs/maxim-denoising"], "kind": ["baseline", "input", "model"]})
+    speed = pd.DataFrame({"model": ["@upscalerjs/default-model", "@upscalerjs/maxim-denoising"], "whole_ms": [3.0, 9.0]})
+    tables = [quality, ResultTable("restoration", quality.path, restoration, ""), ResultTable("speed", quality.path, speed, "")]
+    colours = method_colours(tables)
+    assert set(colours) == {"default-model", "bicubic", "none", "maxim-denoising"}
+    assert colours["bicubic"].startswith("hsl(215, 8%") and colours["none"] != colours["bicubic"]  # grey; the input apart
+    assert len({colours["default-model"], colours["maxim-denoising"], colours["bicubic"]}) == 3
+    assert method_colours(list(reversed(tables))) == colours  # the same whatever order the files come in

@@ -16,6 +16,7 @@ from explorer.app.catalog import (
     COLUMNS,
     card_view,
     catalog_table,
+    filtered_view,
     render_card,
     row_model,
     sample_images,
@@ -152,3 +153,12 @@ def test_models_with_identical_files_say_so():
     assert twins(get_spec("esrgan-slim/4x")) == []
     assert "The same model files as esrgan-slim/2x" in card_view("default-model").summary
     assert "same model files" not in card_view("esrgan-slim/4x").summary
+
+
+def test_a_filter_that_matches_nothing_says_so_and_a_match_hides_the_note():
+    table, note = filtered_view("upscaling", "8", "no such model")
+    assert table.empty and note.visible is True
+    assert note.value.startswith("**No models match**") and "task upscaling" in note.value and "scale 8" in note.value
+    assert "“no such model”" in note.value
+    table, note = filtered_view(search="slim 4x")
+    assert list(table["model"]) == ["esrgan-slim/4x"] and note.visible is False

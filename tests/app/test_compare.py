@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import gradio as gr
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
-from explorer.app.compare import COMPARE_COLUMNS, compare
+from explorer.app.compare import COMPARE_COLUMNS, compare, padded_limits, quality_plot
 from explorer.app.config import AppConfig
 from explorer.quality.evaluate import reference_pair, score_row, upscale_baseline
 
@@ -46,3 +47,14 @@ def test_bad_choices_are_errors(photo, models, message):
 def test_the_number_of_models_is_bounded(photo):
     with pytest.raises(gr.Error, match="up to 2"):
         compare(str(photo), ["default-model", "esrgan-slim/3x", "esrgan-slim/4x"], 0, 0, True, None, config=AppConfig(max_compare=2))
+
+
+def test_the_quality_plot_leaves_room_around_every_point_and_names_each_method_once():
+    points = pd.DataFrame(
+        {"method": ["default-model", "a<b", "bicubic ×2"], "seconds": [0.5, 1.5, 0.0], "PSNR-Y": [30.0, 31.0, 29.0]}
+    )
+    plot, legend = quality_plot(points)
+    assert plot.x_lim == [-0.12, 1.62] and plot.y_lim == [28.84, 31.16]  # 8 % of each span beyond the extremes
+    assert list(plot.color_map) == ["default-model", "a<b", "bicubic ×2"] and len(set(plot.color_map.values())) == 3
+    assert legend.count('class="key"') == 3 and "a&lt;b" in legend  # names are text, not markup
+    assert padded_limits(pd.Series([2.0, 2.0])) == [1.84, 2.16] and padded_limits(pd.Series([], dtype=float)) is None
