@@ -298,7 +298,7 @@ def build_compare_tab(
             )  # fmt: skip
             plot = gr.ScatterPlot(  # its legend is the HTML below: Vega's does not wrap on a phone
                 x="seconds", y="PSNR-Y", color="method", label="Quality vs time (up and left is better)",
-                x_title="seconds per run", y_title="PSNR-Y (dB)", tooltip="all", colors_in_legend=[], x_label_angle=-45,
+                x_title="seconds per run", y_title="PSNR-Y (dB)", tooltip="all", colors_in_legend=[], x_label_angle=-90,
                 elem_id="compare-plot",
             )  # fmt: skip
             legend = gr.HTML(elem_id="compare-legend")
