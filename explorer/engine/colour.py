@@ -40,8 +40,15 @@ def to_srgb(image: Image.Image, icc_profile: bytes | None, described: str) -> tu
     tuple
         The image (RGB, RGBA with the alpha kept, or the input unchanged) and
         a note for the user when something was converted or could not be,
-        else None. An sRGB profile leaves the image untouched, with no note.
+        else None. An sRGB profile leaves the image untouched, with no note;
+        a CMYK image without a profile is returned as it is, with a note
+        (it becomes RGB by Pillow's plain formula).
     """
+    if not icc_profile and image.mode == "CMYK":
+        return image, (
+            f"{described} is CMYK with no colour profile: its colours were converted to RGB by the plain formula "
+            "(ink taken away from white), so they may differ from print. Save it as RGB (sRGB) for exact colours."
+        )
     if not icc_profile or image.mode not in ("RGB", "RGBA", "CMYK"):
         return image, None
     try:

@@ -180,12 +180,14 @@ def test_bilevel_image_is_grayscale(tmp_path: Path) -> None:
     assert to_source_kind(restored, loaded).mode == "L"
 
 
-def test_cmyk_becomes_rgb(tmp_path: Path) -> None:
+def test_cmyk_becomes_rgb_and_without_a_profile_says_its_colours_are_approximate(tmp_path: Path) -> None:
     path = tmp_path / "cmyk.jpg"
     Image.new("CMYK", (8, 8), (0, 255, 255, 0)).save(path, quality=100)
 
-    loaded = load_image(path)
+    with pytest.warns(UserWarning, match="is CMYK with no colour profile") as caught:
+        loaded = load_image(path)
 
+    assert len(caught) == 1 and loaded.notes == (str(caught[0].message),)
     assert loaded.source_mode == "CMYK"
     np.testing.assert_allclose(loaded.rgb[4, 4], [255, 0, 0], atol=2)  # cyan-free, magenta + yellow: red
 
