@@ -84,6 +84,11 @@ def register(commands) -> None:
     )
     add_custom_model_options(up)
     up.add_argument("--offline", action="store_true", help="fail instead of downloading a model that is not cached")
+    up.add_argument(
+        "--refresh",
+        action="store_true",
+        help="for a model given by URL: download it again before running (it is otherwise fetched once and kept)",
+    )
     up.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_source_options(up)
     up.set_defaults(handler=run)
@@ -164,6 +169,8 @@ def run(args: argparse.Namespace) -> int:
     from explorer.engine.resolve import is_model_file, resolve
 
     _check_settings(args)
+    if args.refresh:
+        _refresh(args)
     upscaler = None
     if is_model_file(args.model):  # its scale comes from the file: load it to plan
         upscaler = _load(args)
@@ -198,6 +205,14 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     return 0
+
+
+def _refresh(args: argparse.Namespace) -> None:
+    from explorer.engine import store
+
+    if not store.is_url(args.model):
+        raise ExplorerError("--refresh downloads a model given by URL again; registry models are pinned: drop it.")
+    store.fetch_url_model(args.model, offline=args.offline or None, progress=status, refresh=True)
 
 
 def _load(args: argparse.Namespace):

@@ -23,14 +23,12 @@ from explorer.engine import custom, store
 from explorer.engine.formats.detect import KERAS_SUFFIXES
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec
 from explorer.engine.runner import get_loaded_model
-from explorer.errors import ExplorerError, ModelNotFoundError
+from explorer.errors import ExplorerError, ModelFormatError, ModelNotFoundError
 
 __all__ = ["ModelReference", "ResolvedModel", "find_model_json", "is_model_file", "resolve"]
 
 ModelReference = str | os.PathLike | ModelSpec
 """What :func:`resolve` accepts."""
-
-_URL_PREFIXES = ("http://", "https://")
 
 
 @dataclass(frozen=True)
@@ -55,7 +53,7 @@ def is_model_file(reference: ModelReference) -> bool:
     if isinstance(reference, ModelSpec):
         return reference.is_custom
     text = os.fspath(reference)
-    return text.startswith(_URL_PREFIXES) or text.lower().endswith((".json", *KERAS_SUFFIXES)) or Path(text).exists()
+    return store.is_url(text) or text.lower().endswith((".json", *KERAS_SUFFIXES)) or Path(text).exists()
 
 
 def resolve(
@@ -119,12 +117,18 @@ def resolve(
     custom.check_overrides(scale, input_range, divisibility_factor)  # before any download or load
     path = _locate(os.fspath(reference), offline=offline, status=status)
     provisional = custom.custom_spec(reference, path, input_range=input_range, divisibility_factor=divisibility_factor)
-    return ResolvedModel(custom.with_file_facts(provisional, get_loaded_model(path), scale), path)
+    try:
+        loaded = get_loaded_model(path)
+    except ModelFormatError:
+        if store.is_url(os.fspath(reference)):  # keep no download that failed: the next run fetches it again
+            store.forget_url_model(os.fspath(reference))
+        raise
+    return ResolvedModel(custom.with_file_facts(provisional, loaded, scale), path)
 
 
 def _locate(text: str, *, offline: bool | None, status: Callable[[str], None] | None) -> Path:
     """The local model file for a path, folder or URL (URLs are downloaded into the cache)."""
-    if text.startswith(_URL_PREFIXES):
+    if store.is_url(text):
         return store.fetch_url_model(text, offline=offline, progress=status)
     path = Path(text).expanduser()
     if path.suffix.lower() in KERAS_SUFFIXES:

@@ -29,7 +29,7 @@ from explorer.engine.registry import ModelSpec, get_spec
 from explorer.engine.store import cdn, npm, tarball
 from explorer.engine.store.cache import cached_dir, clean_stale_staging
 from explorer.engine.store.download import Progress, ignore
-from explorer.engine.store.url import fetch_url_model
+from explorer.engine.store.url import fetch_url_model, forget_url_model, is_url
 from explorer.errors import ModelFetchError, OfflineError
 from explorer.settings import DEFAULT_CDNS, cache_dir, is_offline
 
@@ -39,6 +39,8 @@ __all__ = [
     "cache_dir",
     "clean_stale_staging",
     "fetch_url_model",
+    "forget_url_model",
+    "is_url",
     "is_offline",
     "model_json_path",
     "package_dir",
