@@ -125,7 +125,7 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
             with gr.Tab("Models", id="models") as models_tab:
                 catalog = build_catalog_tab()
             with gr.Tab("Compare", id="compare") as compare_tab:
-                build_compare_tab(config, page, upscale.image, upscale.patch_size, upscale.padding)
+                build_compare_tab(config, page, upscale.image, upscale.patch_size, upscale.padding, upscale.precision)
             with gr.Tab("Code", id="code") as code_tab:
                 build_code_tab(upscale.model, upscale.patch_size, upscale.padding)
             with gr.Tab("Benchmarks", id="benchmarks") as benchmarks_tab:

@@ -193,12 +193,14 @@ class LoadedUpscaler:
     seconds: float
 
 
-def load_upscaler(spec: ModelSpec, progress: ProgressFn | None = None) -> LoadedUpscaler:
+def load_upscaler(spec: ModelSpec, progress: ProgressFn | None = None, precision: str = "exact") -> LoadedUpscaler:
     """Get the (shared, cached) model, showing each step of a first use with its elapsed time.
 
     Models are loaded once per process and shared by every session
     (:mod:`explorer.engine.runner` keeps a bounded cache); a first use shows
     "Downloading …" (when the package is not cached yet), then "Loading …".
+    ``precision="fast"`` also gets the model's bf16 verdict for this CPU
+    (measured once, then kept; see :mod:`explorer.engine.precision`).
     """
     start = time.perf_counter()
     with Ticker(progress) as ticker, user_errors():
@@ -209,8 +211,9 @@ def load_upscaler(spec: ModelSpec, progress: ProgressFn | None = None) -> Loaded
             ticker.step(f"{verb} {spec.short_id} ({format_bytes(spec.size_bytes)}, first use on this server)")
 
         store.model_json_path(spec, progress=fetching)
-        ticker.step(f"Loading {spec.short_id} ({format_bytes(spec.size_bytes)} of weights)")
-        upscaler = Upscaler(spec)
+        fast = ", and its fast precision (bf16 is measured once per CPU, then kept)" if precision == "fast" else ""
+        ticker.step(f"Loading {spec.short_id} ({format_bytes(spec.size_bytes)} of weights{fast})")
+        upscaler = Upscaler(spec, precision=precision)
     seconds = time.perf_counter() - start
     return LoadedUpscaler(upscaler, fresh=seconds >= upscaler.load_seconds, seconds=seconds)
 

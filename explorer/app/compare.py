@@ -37,6 +37,7 @@ from explorer.app.inputs import PixelNumber
 from explorer.app.pictures import as_model_input, display_copy, read_image, rgb_view, save_result_png
 from explorer.engine.images import LoadedImage
 from explorer.engine.limits import WorkLimits
+from explorer.engine.precision import check_precision
 from explorer.engine.registry import ModelSpec
 from explorer.quality.evaluate import reference_pair, score, upscale_baseline
 
@@ -66,6 +67,7 @@ class _Run:
     seconds: float
     first_seconds: float
     scores: dict
+    precision: str = ""
 
 
 def _specs(models: list[str] | None, limit: int) -> list[ModelSpec]:
@@ -85,6 +87,7 @@ def compare(
     reference: bool = True,
     progress: ProgressFn | None = gr.Progress(),
     *,
+    precision: str = "exact",
     config: AppConfig | None = None,
 ) -> CompareOutputs:
     """Run several models on one image and compare them.
@@ -102,6 +105,9 @@ def compare(
         upscaling model against it (see the module's description).
     progress : callable
         Shows which model runs and its patches.
+    precision : {"exact", "fast"}
+        The Upscale tab's precision, for every model; with ``fast`` the
+        summary says, per model, what ran and why.
     config : AppConfig, optional
 
     Returns
@@ -109,6 +115,8 @@ def compare(
     CompareOutputs
     """
     config = config or AppConfig()
+    with user_errors():
+        precision = check_precision(precision)
     specs = _specs(models, config.max_compare)
     patch, pad = tiling_settings(patch_size, padding)
     biggest = 1 if reference else max(spec.scale for spec in specs)
@@ -125,7 +133,7 @@ def compare(
         planned.append((spec, model_input, pairs.get(spec.scale) if scoring else None))
     for number, (spec, model_input, pair) in enumerate(planned, 1):
         label = f"{spec.short_id} ({number}/{len(specs)})"
-        runs.append(_run(spec, model_input, patch, pad, pair, progress, label, config.work_limits))
+        runs.append(_run(spec, model_input, patch, pad, pair, progress, label, config.work_limits, precision))
     return _outputs(runs, pairs, loaded.rgb if reference else None, _crop_run(runs, pairs, loaded.rgb, reference))
 
 
@@ -155,12 +163,13 @@ def _run(
     progress: ProgressFn | None,
     label: str,
     limits: WorkLimits,
+    precision: str = "exact",
 ) -> _Run:
     def report(done: int, total: int) -> None:
         if progress is not None:
             progress((done, total), desc=f"Upscaling with {label}", unit="patches")
 
-    upscaler = load_upscaler(spec, progress).upscaler
+    upscaler = load_upscaler(spec, progress, precision).upscaler
     with user_errors():
         result = upscaler.run(model_input, patch_size=patch, padding=pad, progress=report, limits=limits)
         first = result.report.total_seconds
@@ -173,7 +182,8 @@ def _run(
         reference, low = pair
         table, _ = score(reference, low, spec.scale, {spec.id: (rgb, result.report.total_seconds)}, baselines=())
         scores = table.iloc[0].to_dict()
-    return _Run(spec, rgb, result.report.total_seconds, first, scores)
+    fast = result.report.fast
+    return _Run(spec, rgb, result.report.total_seconds, first, scores, "" if fast is None else fast.reason)
 
 
 def _served(image: np.ndarray, name: str) -> str:
@@ -230,7 +240,8 @@ def _summary(runs: list[_Run]) -> str:
         text += f" Best PSNR-Y: **{best.spec.short_id}** ({best.scores['psnr_y']:.2f} dB)."
         if len({run.spec.scale for run in scored}) > 1:
             text += " Scores at different scales are not comparable with each other: compare each with its bicubic."
-    return text
+    notes = [f"- {run.spec.short_id}: {run.precision}" for run in runs if run.precision]
+    return "\n\n".join([text, "**Precision (fast):**\n" + "\n".join(notes)] if notes else [text])
 
 
 def padded_limits(values: pd.Series, margin: float = 0.08) -> list[float] | None:
@@ -265,12 +276,13 @@ def quality_plot(points: pd.DataFrame) -> tuple[gr.ScatterPlot, str]:
 
 
 def build_compare_tab(
-    config: AppConfig, heavy: dict, upscale_image: gr.Image, patch_size: gr.Slider, padding: gr.Slider
+    config: AppConfig, heavy: dict, upscale_image: gr.Image, patch_size: gr.Slider, padding: gr.Slider,
+    precision: gr.Radio,
 ) -> None:
     """Lay out the Compare tab inside the current ``gr.Tab`` and wire it.
 
-    The image, patch size and padding are the Upscale tab's, shown here too:
-    changing them on either tab changes both (and the page address).
+    The image, patch size, padding and precision are the Upscale tab's, shown
+    here too: changing them on either tab changes both (and the page address).
     """
     with gr.Row(equal_height=False):
         with gr.Column(scale=4, min_width=320):
@@ -286,6 +298,10 @@ def build_compare_tab(
             with gr.Row():
                 patch = PixelNumber(0, label="Patch size (px)", info="0 = whole image", elem_id="compare-patch-size")
                 pad = PixelNumber(0, label="Padding (px)", info="context around each patch", elem_id="compare-padding")
+            fast = gr.Radio(
+                [("Exact (fp32)", "exact"), ("Fast (bf16 where measured faithful)", "fast")], value="exact",
+                label="Precision", elem_id="compare-precision",
+            )  # fmt: skip
             gr.Markdown("The Upscale tab's settings: a change here changes them there too.", elem_classes=["hint"])
             run = gr.Button("Compare", variant="primary", size="lg", elem_id="compare-button")
         with gr.Column(scale=6, min_width=400):
@@ -306,12 +322,13 @@ def build_compare_tab(
     same = lambda value: value  # mirror one control into another
     upscale_image.change(same, inputs=upscale_image, outputs=image, **light)
     image.upload(same, inputs=image, outputs=upscale_image, **light)
-    for theirs, ours in ((patch_size, patch), (padding, pad)):
+    for theirs, ours in ((patch_size, patch), (padding, pad), (precision, fast)):
         theirs.change(same, inputs=theirs, outputs=ours, **light)
         ours.input(same, inputs=ours, outputs=theirs, **light)
 
     def handler(*args: object, progress: ProgressFn | None = gr.Progress()) -> tuple:
-        out = compare(*args, progress=progress, config=config)  # type: ignore[arg-type]
+        *settings, precision_choice = args
+        out = compare(*settings, progress=progress, precision=str(precision_choice), config=config)  # type: ignore[arg-type]
         plot, legend = quality_plot(out.points)
         return (*out._replace(points=plot), legend)
 
@@ -325,7 +342,8 @@ def build_compare_tab(
         check, inputs=[image, models, patch, pad, reference], show_progress="hidden", concurrency_limit=None,
         api_visibility="private",
     ).success(
-        handler, inputs=[image, models, patch, pad, reference], outputs=[gallery, table, plot, summary, view.run, legend],
+        handler, inputs=[image, models, patch, pad, reference, fast],
+        outputs=[gallery, table, plot, summary, view.run, legend],
         show_progress_on=[gallery], **heavy,
     ).success(
         after_compare, inputs=[view.run, view.size], outputs=[*view.outputs, view.a, view.b], **light

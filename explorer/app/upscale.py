@@ -55,6 +55,8 @@ from explorer.app.progress import ProgressFn, Ticker
 from explorer.app.reference_scores import QUALITY_HINT, empty_scores, score_output
 from explorer.app.runview import LastRun, SeamsOutputs, seams_heatmap
 from explorer.engine.images import LoadedImage
+from explorer.engine.precision import check_precision
+from explorer.engine.upscaler import UpscaleReport
 from explorer.quality.evaluate import reference_pair
 
 __all__ = [
@@ -146,6 +148,7 @@ def upscale(
     reference: bool = False,
     progress: ProgressFn | None = gr.Progress(),
     *,
+    precision: str = "exact",
     config: AppConfig | None = None,
 ) -> UpscaleOutputs:
     """Upscale an uploaded image and describe the run.
@@ -167,6 +170,9 @@ def upscale(
     progress : callable
         Shows each step (download, load, preparing for this size) with its
         elapsed time, then the patches done.
+    precision : {"exact", "fast"}
+        ``fast``: bf16 where this CPU has bf16 units and it was measured
+        faithful and faster for this model; the summary says what ran and why.
     config : AppConfig, optional
         The app's limits (default: from the environment).
 
@@ -197,7 +203,9 @@ def upscale(
     pixels = input_array(model_input)
     height, width = pixels.shape[:2]
     check_work(config.work_limits, spec, height, width, patch, pad)  # before the model is loaded: refusals are quick
-    model_handle = load_upscaler(spec, progress)
+    with user_errors():
+        precision = check_precision(precision)
+    model_handle = load_upscaler(spec, progress, precision)
     verb = "Upscaling with" if spec.scale > 1 else "Running"  # restoration models keep the size
     input_rgb = rgb_view(pixels)
     with ThreadPoolExecutor(max_workers=1) as encoder, Ticker(progress) as ticker, user_errors():
@@ -222,7 +230,7 @@ def upscale(
         png=str(png),
         summary=runview.summary(
             spec.short_id, spec.scale, report, shown=shown.shape[1], scoring=scoring, alpha=loaded.alpha is not None
-        ),
+        ) + precision_note(report),
         timings=runview.timings(report, model_handle.fresh, model_handle.seconds, time.perf_counter() - start),
         patch_times=runview.patch_times(report),
         plan_view=plan_view,
@@ -231,6 +239,11 @@ def upscale(
         scores=scores,
         last_run=LastRun(spec.short_id, Path(input_png), png, report.plan),
     )
+
+
+def precision_note(report: UpscaleReport) -> str:
+    """For a fast-precision run: what ran and why (measured speed-up and fidelity against exact); '' for exact."""
+    return "" if report.fast is None else f"\n\n**Precision:** {report.fast.reason}."
 
 
 def _before_picture(input_rgb: np.ndarray, reference_rgb: np.ndarray | None, scale: int) -> Path:
@@ -266,6 +279,7 @@ class UpscaleTab:
     model: gr.Dropdown
     patch_size: gr.Number
     padding: gr.Number
+    precision: gr.Radio
     run: gr.Button
 
 
@@ -300,6 +314,12 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
                 label="Reference mode: treat my image as the high-resolution original and score the model",
                 elem_id="reference-mode",
             )
+            precision = gr.Radio(
+                [("Exact (fp32, UpscalerJS's pixels)", "exact"), ("Fast (bf16 where measured faithful)", "fast")],
+                value="exact", label="Precision", elem_id="precision",
+                info="Fast runs bf16 only where this CPU has bf16 units and bf16 stayed ≥ 50 dB and ≤ 2 levels from "
+                "exact, and faster, for this model; the result says what ran, its speed-up and fidelity",
+            )  # fmt: skip
             run = gr.Button("Upscale", variant="primary", size="lg", elem_id="upscale-button")
             build_advise(config, heavy, image, model, patch_size, padding)  # below the button: Upscale stays above the fold
             gr.Examples(
@@ -348,7 +368,8 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
     seams_out = [heatmap, legend, heat_note]
 
     def run_and_show(*args: Any, progress: ProgressFn | None = gr.Progress()) -> tuple:
-        out = upscale(*args, progress=progress, config=config)
+        *settings, precision_choice = args
+        out = upscale(*settings, progress=progress, precision=precision_choice, config=config)
         return (
             out.slider, gr.DownloadButton(value=out.png, visible=True), out.summary, out.timings,
             _calls_plot(out.patch_times), gr.Image(out.plan_view, visible=out.plan_view is not None),
@@ -371,14 +392,14 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
         check, inputs=[image, model, patch_size, padding, reference], show_progress="hidden",
         concurrency_limit=None, api_visibility="private",  # queued (its error shows as a toast), but never waits for a model run
     ).success(
-        run_and_show, inputs=[image, model, patch_size, padding, reference], outputs=results,
+        run_and_show, inputs=[image, model, patch_size, padding, reference, precision], outputs=results,
         show_progress_on=[slider], **heavy,
     ).success(
         None, js=SHOW_RESULT_JS, **light
     ).success(
         show_seams, inputs=last_run, outputs=seams_out, show_progress="minimal", **heavy
     )  # fmt: skip
-    return UpscaleTab(image=image, model=model, patch_size=patch_size, padding=padding, run=run)
+    return UpscaleTab(image=image, model=model, patch_size=patch_size, padding=padding, precision=precision, run=run)
 
 
 def _calls_plot(calls: pd.DataFrame) -> gr.ScatterPlot:

@@ -58,3 +58,12 @@ def test_the_quality_plot_leaves_room_around_every_point_and_names_each_method_o
     assert list(plot.color_map) == ["default-model", "a<b", "bicubic ×2"] and len(set(plot.color_map.values())) == 3
     assert legend.count('class="key"') == 3 and "a&lt;b" in legend  # names are text, not markup
     assert padded_limits(pd.Series([2.0, 2.0])) == [1.84, 2.16] and padded_limits(pd.Series([], dtype=float)) is None
+
+
+def test_fast_precision_is_said_per_model(photo, monkeypatch):
+    monkeypatch.setenv("UPSCALER_EXPLORER_BF16", "off")  # the path of a CPU without bf16 units
+    out = compare(str(photo), ["pixel-upsampler/x2", "default-model"], 0, 0, True, None, precision="fast")
+    assert "**Precision (fast):**" in out.summary
+    for name in ("pixel-upsampler/x2", "default-model"):
+        assert f"- {name}: exact runs: bf16 is off (UPSCALER_EXPLORER_BF16=off)" in out.summary
+    assert "Precision" not in compare(str(photo), ["pixel-upsampler/x2"], 0, 0, True, None).summary

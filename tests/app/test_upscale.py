@@ -40,6 +40,17 @@ def test_whole_image_run_equals_the_library(photo):
     assert "reference mode" in out.quality and out.scores.empty
 
 
+def test_fast_precision_says_what_ran_and_why(photo, monkeypatch):
+    monkeypatch.setenv("UPSCALER_EXPLORER_BF16", "off")  # the path of a CPU without bf16 units
+    fast = upscale(str(photo), "esrgan-slim/2x", 0, 0, False, None, precision="fast")
+    exact = upscale(str(photo), "esrgan-slim/2x", 0, 0, False, None)
+    np.testing.assert_array_equal(np.asarray(Image.open(fast.png)), np.asarray(Image.open(exact.png)))
+    assert "**Precision:** exact runs: bf16 is off (UPSCALER_EXPLORER_BF16=off)." in fast.summary
+    assert "Precision" not in exact.summary
+    with pytest.raises(gr.Error, match="precision='half' is not valid"):
+        upscale(str(photo), "esrgan-slim/2x", 0, 0, False, None, precision="half")
+
+
 def test_progress_advances_once_per_patch(photo):
     progress = Recorder()
     out = upscale(str(photo), "esrgan-slim/2x", 32, 4, False, progress)
