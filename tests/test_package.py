@@ -13,7 +13,7 @@ from pathlib import Path
 import explorer
 
 PACKAGE = Path(explorer.__file__).parent
-LAYERS = ("errors", "settings", "engine", "quality", "display", "reports", "batch", "codegen", "app", "cli")
+LAYERS = ("errors", "settings", "engine", "quality", "display", "reports", "batch", "codegen", "recommend", "app", "cli")
 """The subpackages and root modules, lowest first: each imports only those before it."""
 ENTRY_POINTS = ("__init__", "__main__")
 """Root modules above every layer: the public API (lazy where heavy) and ``python -m explorer``."""

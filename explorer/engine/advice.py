@@ -195,6 +195,7 @@ def advise(
     budget_memory_mib: float | None = None,
     tolerance: int = 1,
     patch_sizes: Sequence[int] = PATCH_SIZES,
+    paddings: Sequence[int] = PADDINGS,
     status: Status | None = None,
     max_seconds: float | None = None,
 ) -> Advice:
@@ -215,6 +216,9 @@ def advise(
         Seams up to this many levels count as invisible (1: the rounding floor).
     patch_sizes : sequence of int
         Patch sizes to weigh (default :data:`PATCH_SIZES`).
+    paddings : sequence of int
+        Paddings to weigh, smallest first (default :data:`PADDINGS`); fewer
+        cost fewer seam measurements, which matters for slow models.
     status : callable, optional
         Receives a line per measurement (they take seconds).
     max_seconds : float, optional
@@ -259,9 +263,9 @@ def advise(
         top, left, box_h, box_w = boxes[size] = _seam_box(height, width, size)
         crop = rgb[top : top + box_h, left : left + box_w]
         whole = None
-        paddings = [pad for pad in PADDINGS if 2 * pad < size]
-        for index in range(min(start_at, len(paddings) - 1), len(paddings)):
-            pad = paddings[index]
+        allowed = [pad for pad in sorted(paddings) if 2 * pad < size]
+        for index in range(min(start_at, len(allowed) - 1), len(allowed)):
+            pad = allowed[index]
             patches = len(plan_patches(*frame, size, pad))
             if budget_seconds is not None and patches * call > budget_seconds:
                 candidates.append(Candidate(size, pad, patches, patches * call, memory.get(shape), None))
