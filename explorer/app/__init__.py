@@ -30,6 +30,7 @@ from explorer.app.code_tab import build_code_tab
 from explorer.app.common import warn
 from explorer.app.compare import build_compare_tab
 from explorer.app.config import AppConfig
+from explorer.app.recommend_tab import build_recommend_tab, use_this
 from explorer.app.examples import BUNDLED_EXAMPLE
 from explorer.app.upscale import build_upscale_tab
 from explorer.app.urlstate import (
@@ -122,6 +123,8 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
         with gr.Tabs(selected=TABS[0], overflow_behavior="wrap") as tabs:  # every tab in sight, also on a phone
             with gr.Tab("Upscale", id="upscale") as upscale_tab:
                 upscale = build_upscale_tab(config, page)
+            with gr.Tab("Recommend", id="recommend") as recommend_tab:
+                recommend = build_recommend_tab(config, page)
             with gr.Tab("Models", id="models") as models_tab:
                 catalog = build_catalog_tab()
             with gr.Tab("Compare", id="compare") as compare_tab:
@@ -131,13 +134,19 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
             with gr.Tab("Benchmarks", id="benchmarks") as benchmarks_tab:
                 build_benchmarks_tab()
         register_api(config, heavy)
-        for tab, name in zip((upscale_tab, models_tab, compare_tab, code_tab, benchmarks_tab), TABS, strict=True):
+        tabs_in_order = (upscale_tab, recommend_tab, models_tab, compare_tab, code_tab, benchmarks_tab)
+        for tab, name in zip(tabs_in_order, TABS, strict=True):
             tab.select(None, js=tab_url_js(name))
         for control in (upscale.model, upscale.patch_size, upscale.padding):
             control.change(None, inputs=[upscale.model, upscale.patch_size, upscale.padding], js=UPDATE_URL_JS)
         catalog.use.click(
             use_in_upscale, inputs=catalog.model, outputs=[upscale.model, tabs], queue=False, api_visibility="private"
         ).then(None, inputs=upscale.model, js=USE_MODEL_URL_JS)
+        recommend.use.click(
+            use_this, inputs=[recommend.chosen, recommend.image],
+            outputs=[upscale.image, upscale.model, upscale.patch_size, upscale.padding, tabs], queue=False,
+            api_visibility="private",
+        ).then(None, inputs=upscale.model, js=USE_MODEL_URL_JS)  # fmt: skip
         demo.load(
             restore_settings,
             outputs=[upscale.model, upscale.patch_size, upscale.padding, tabs],

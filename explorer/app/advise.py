@@ -16,10 +16,11 @@ from explorer.app.config import AppConfig
 from explorer.app.pictures import read_image
 from explorer.engine.advice import advise
 
-__all__ = ["advise_settings", "build_advise"]
+__all__ = ["advise_settings", "build_advise", "page_budget"]
 
 
-def _budget(value: float | None, name: str) -> float | None:
+def page_budget(value: float | None, name: str) -> float | None:
+    """A budget from the page: None for 0 or empty (no budget), else the number; below 0 is refused."""
     if value is None or value == "" or float(value) == 0:
         return None
     if float(value) < 0:
@@ -57,7 +58,7 @@ def advise_settings(
     """
     config = config or AppConfig()
     spec = resolve_model(model)
-    seconds, memory = _budget(budget_seconds, "Time budget"), _budget(budget_memory_mib, "Memory budget")
+    seconds, memory = page_budget(budget_seconds, "Time budget"), page_budget(budget_memory_mib, "Memory budget")
     loaded = read_image(image, config, scale=spec.scale)
     upscaler = load_upscaler(spec, progress).upscaler
 

@@ -8,6 +8,10 @@ endpoint       takes                                           returns
 ``/evaluate``  image (the high-resolution original), model id,  the scores table (rows of method, kind,
                patch size, padding                             psnr_y, ssim_y, psnr_rgb, ssim_rgb, gmsd,
                                                                hf_ratio, seconds), the model's output (PNG)
+``/recommend`` image, scale (0 for a task), task ("" to         the recommendation: model, precision, patch
+               upscale), target, time budget (s), memory        size, padding, sentence, settings and seams
+               budget (MiB) (0: none)                          lines, notes, ranked table and front (rows),
+                                                               seconds taken, code
 ``/snippet``   model id, target, patch size, padding           the instantiation code
 ``/models``    nothing                                         every registry model as a dict
 =============  ==============================================  ==============================================
@@ -30,6 +34,7 @@ from explorer.app.common import (
     DEFAULT_CHOICE,
     check_work,
     load_upscaler,
+    refuse,
     resolve_model,
     tiling_settings,
     user_errors,
@@ -37,10 +42,11 @@ from explorer.app.common import (
 from explorer.app.config import AppConfig
 from explorer.app.inputs import PixelNumber, UploadImage
 from explorer.app.pictures import as_model_input, read_image, save_result_png
+from explorer.app.recommend_tab import run_recommend
 from explorer.engine.registry import list_models
 from explorer.quality.evaluate import evaluate
 
-__all__ = ["api_evaluate", "api_models", "api_upscale", "register_api"]
+__all__ = ["api_evaluate", "api_models", "api_recommend", "api_upscale", "register_api"]
 
 
 def api_upscale(
@@ -118,6 +124,37 @@ def api_evaluate(
     return rows, str(save_result_png(result.outputs[result.model], "output"))
 
 
+def api_recommend(
+    image: str | None,
+    scale: float | None = 2,
+    task: str | None = "",
+    target: str = "browser",
+    budget_seconds: float | None = 0,
+    budget_memory_mib: float | None = 0,
+    *,
+    config: AppConfig | None = None,
+) -> dict[str, Any]:
+    """Recommend a model, its settings and code for a picture (the ``/recommend`` endpoint).
+
+    Give a scale (2, 3, 4; 8 for python) to upscale, or a restoration task with scale 0
+    (:func:`explorer.recommend.recommend`; bounded by the app's time limit).
+
+    Returns
+    -------
+    dict
+        :meth:`explorer.recommend.Recommendation.as_dict`.
+    """
+    task = (task or "").strip() or None
+    wanted = None if scale in (None, "", 0) else float(scale)
+    if wanted is not None and not wanted.is_integer():
+        raise refuse(f"The scale is a whole number (2, 3, 4 or 8), got {scale}.")
+    found = run_recommend(
+        image, None if wanted is None else int(wanted), task, target, budget_seconds, budget_memory_mib,
+        config=config or AppConfig(),
+    )  # fmt: skip
+    return found.as_dict()
+
+
 def api_models() -> list[dict[str, Any]]:
     """Every registry model (the ``/models`` endpoint): its spec as a dict, with ``short_id`` and ``title``.
 
@@ -153,6 +190,11 @@ def register_api(config: AppConfig, heavy: dict) -> None:
         output = gr.Image(type="numpy", image_mode=None, format="png", label="output")
         code = gr.Textbox(label="code")  # exact text (a Code block strips the final newline)
         models = gr.JSON(label="models")
+        scale = gr.Number(2, label="scale")
+        task = gr.Textbox("", label="task")
+        budget_seconds = gr.Number(0, label="budget_seconds")
+        budget_memory = gr.Number(0, label="budget_memory_mib")
+        recommendation = gr.JSON(label="recommendation")
     gr.on(
         [], functools.partial(api_upscale, config=config), inputs=[image, model, patch_size, padding],
         outputs=[upscaled, report], api_name="upscale", api_description=api_upscale.__doc__.split("\n")[0], **heavy,
@@ -160,6 +202,10 @@ def register_api(config: AppConfig, heavy: dict) -> None:
     gr.on(
         [], functools.partial(api_evaluate, config=config), inputs=[image, model, patch_size, padding],
         outputs=[scores, output], api_name="evaluate", api_description=api_evaluate.__doc__.split("\n")[0], **heavy,
+    )  # fmt: skip
+    gr.on(
+        [], functools.partial(api_recommend, config=config), inputs=[image, scale, task, target, budget_seconds, budget_memory],
+        outputs=recommendation, api_name="recommend", api_description=api_recommend.__doc__.split("\n")[0], **heavy,
     )  # fmt: skip
     gr.on(
         [], snippet, inputs=[model, target, patch_size, padding], outputs=code, api_name="snippet",

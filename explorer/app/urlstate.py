@@ -19,7 +19,7 @@ from explorer.errors import ExplorerError
 
 __all__ = ["RESTORED_JS", "TABS", "UPDATE_URL_JS", "USE_MODEL_URL_JS", "UrlSettings", "settings_from_query", "tab_url_js"]
 
-TABS = ("upscale", "models", "compare", "code", "benchmarks")
+TABS = ("upscale", "recommend", "models", "compare", "code", "benchmarks")
 """Tab ids, in page order (``?tab=`` takes one of them)."""
 
 

@@ -20,7 +20,7 @@ from explorer.cli import (
     fetch,
     inspect,
     models,
-    recommend,
+    recommendation,
     serve,
     snippet,
     upscale,
@@ -30,7 +30,7 @@ from explorer.errors import ExplorerError
 __all__ = ["build_parser", "main"]
 
 EXIT_USAGE_OR_INPUT = 2
-COMMANDS = (upscale, models, fetch, inspect, evaluate, recommend, bench, cards, serve, snippet)
+COMMANDS = (upscale, models, fetch, inspect, evaluate, recommendation, bench, cards, serve, snippet)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ARG001

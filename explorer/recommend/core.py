@@ -15,6 +15,7 @@ It strings together what the explorer already measures, on the user's own pictur
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ import pandas as pd
 from explorer.codegen.snippets import generate
 from explorer.engine.advice import PADDINGS, Advice, advise
 from explorer.engine.images import ImageInput, load_image
+from explorer.engine.precision import PRECISIONS
 from explorer.engine.registry import ModelSpec, get_spec
 from explorer.engine.tiling import auto_tile_for
 from explorer.engine.upscaler import Upscaler
@@ -55,9 +57,10 @@ RESTORATION_PADDINGS = (4, 16)
 """Paddings weighed for a restoration model: a MAXIM call costs seconds, and more padding did not remove its seams."""
 
 PRECISION_NOTE = (
-    "Times are for the exact (float32) precision only: a faster reduced precision is not measured in this version."
+    "Times are for the exact (float32) precision only: UpscalerJS has no reduced-precision path, so the fast "
+    "precision (this project's Python API) is measured for the python target only."
 )
-"""Said with every recommendation until both precisions can be measured."""
+"""Said with every browser or Node recommendation."""
 
 Status = Callable[[str], None]
 
@@ -73,6 +76,9 @@ class Recommendation:
     ----------
     model : str
         Id of the recommended model (the first model in :attr:`table`).
+    precision : str
+        Its precision: ``exact``, or ``fast`` where that was measured (the
+        python target, on a CPU where bf16 is faithful and faster).
     patch_size, padding : int or None
         The settings for the whole picture (None: the whole image at once).
     sentence : str
@@ -91,7 +97,8 @@ class Recommendation:
         ``baseline`` or ``input``), ``psnr_y``, ``ssim_y``, ``psnr_rgb``,
         ``ssim_rgb``, ``gmsd``, ``hf_ratio`` (fine detail relative to the
         original: the sharpness measure), ``seconds`` (one whole-picture run
-        here, estimated from the crop), ``within_budget``, ``front``.
+        here, estimated from the crop), ``precision`` (models: ``exact``, or
+        ``fast`` rows for the python target where bf16 runs), ``within_budget``, ``front``.
     front : pandas.DataFrame
         The rows on the quality-versus-time front, fastest first.
     measure : str
@@ -113,6 +120,7 @@ class Recommendation:
     """
 
     model: str
+    precision: str
     patch_size: int | None
     padding: int | None
     sentence: str
@@ -158,13 +166,34 @@ class Recommendation:
             f"run on the whole picture here, estimated from the crop; `front`: no other row is both faster and better."
         )
 
+    def as_dict(self) -> dict:
+        """JSON-ready values (the API's answer): the choice, the lines, the table and front as rows, the code.
+
+        An infinite or missing score (an output equal to the original) is written as None.
+        """
+        rows = lambda frame: [{k: _json_value(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]  # noqa: E731
+        return {
+            "model": self.model, "precision": self.precision, "patch_size": self.patch_size, "padding": self.padding,
+            "sentence": self.sentence, "settings_line": self.settings_line, "seams_note": self.seams_note,
+            "notes": list(self.notes), "target": self.target, "scale": self.scale, "task": self.task,
+            "degradation": self.degradation, "measure": self.measure, "image_size": list(self.image_size),
+            "crop": list(self.crop), "seconds": self.seconds, "table": rows(self.table), "front": rows(self.front),
+            "code": self.code,
+        }  # fmt: skip
+
     def display_table(self) -> pd.DataFrame:
-        """The ranked table for reading: short names, the measures rounded, budget column only with a budget."""
-        columns = ["rank", "method", "kind", "psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb", "gmsd", "hf_ratio", "seconds", "front"]
+        """The ranked table for reading: short names, the measures of the ranking's kind (Y or RGB), rounded.
+
+        ``precision`` shows only when a fast row was measured, ``within_budget`` only when a row is over the budget.
+        """
+        channel = "rgb" if self.measure.endswith("_rgb") else "y"
+        columns = ["rank", "method", "kind", "precision", f"psnr_{channel}", f"ssim_{channel}", "gmsd", "hf_ratio", "seconds", "front"]
         if not self.table["within_budget"].all():
             columns.insert(-1, "within_budget")
+        if not (self.table["precision"] == "fast").any():
+            columns.remove("precision")
         shown = self.table[columns].assign(method=self.table["method"].str.removeprefix("@upscalerjs/"))
-        return shown.round({column: int(spec[1:-1]) for column, spec in TABLE_FORMATS.items()})
+        return shown.round({column: int(spec[1:-1]) for column, spec in TABLE_FORMATS.items() if column in columns})
 
 
 def recommend(
@@ -252,21 +281,27 @@ def recommend(
     rgb = load_image(image).rgb
     say = _bounded(status, started, max_seconds)
     side = crop or crop_side(scale or 1)
+    precisions = PRECISIONS if target == "python" else ("exact",)
     if task is None:
-        measured = measure_upscaling(rgb, specs, scale, side=side, check=say, status=status)
+        measured = measure_upscaling(rgb, specs, scale, side=side, check=say, status=status, precisions=precisions)
     else:
-        measured = measure_restoration(rgb, specs, task, degradation, side=side, check=say, status=status)
+        measured = measure_restoration(
+            rgb, specs, task, degradation, side=side, check=say, status=status, precisions=precisions
+        )
     ranked = rank(measured.table, measure, budget_seconds)
-    spec = get_spec(str(choose(ranked)["method"]))
-    notes = [PRECISION_NOTE]
+    chosen = choose(ranked)
+    spec, precision = get_spec(str(chosen["method"])), str(chosen["precision"])
+    notes = [*measured.notes] if target == "python" else [PRECISION_NOTE]
+    if precision == "fast":
+        notes.append('The fast precision ranks first: give Upscaler(..., precision="fast") in the code below.')
     left = None if max_seconds is None else max(max_seconds - (time.monotonic() - started), 1e-3)
-    seconds = float(ranked.loc[ranked["method"] == spec.id, "seconds"].iloc[0])
-    advice, line = _advice(spec, rgb, target, seconds, (budget_seconds, budget_memory_mib), left, say)
+    advice, line = _advice(spec, precision, rgb, target, float(chosen["seconds"]), (budget_seconds, budget_memory_mib), left, say)
     if advice is None and not line.startswith("whole image"):
         notes.append(line)
     patch, pad = (advice.patch_size, advice.padding) if advice else (None, None)
     return Recommendation(
         model=spec.id,
+        precision=precision,
         patch_size=patch,
         padding=pad,
         sentence=why_first(ranked, measure, budget_seconds),
@@ -288,6 +323,16 @@ def recommend(
     )
 
 
+def _json_value(value: object) -> object:
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
 def _bounded(status: Status | None, started: float, max_seconds: float | None) -> Status:
     """Pass a step to ``status``, refusing to start it once ``max_seconds`` have passed."""
 
@@ -304,7 +349,7 @@ def _bounded(status: Status | None, started: float, max_seconds: float | None) -
 
 
 def _advice(
-    spec: ModelSpec, rgb: np.ndarray, target: str, seconds: float, budgets: tuple[float | None, float | None],
+    spec: ModelSpec, precision: str, rgb: np.ndarray, target: str, seconds: float, budgets: tuple[float | None, float | None],
     left: float | None, say: Status,
 ) -> tuple[Advice | None, str]:  # fmt: skip
     """The patch advice for the chosen model on the whole picture, or None and the line that stands for it.
@@ -324,7 +369,7 @@ def _advice(
     sizes, paddings = (RESTORATION_PATCH_SIZES, RESTORATION_PADDINGS) if spec.scale == 1 else (ADVICE_PATCH_SIZES, PADDINGS)
     try:
         advice = advise(
-            Upscaler(spec), rgb, budget_seconds=budget_seconds, budget_memory_mib=budget_memory_mib,
+            Upscaler(spec, precision=precision), rgb, budget_seconds=budget_seconds, budget_memory_mib=budget_memory_mib,
             patch_sizes=sizes, paddings=paddings, status=say, max_seconds=left,
         )  # fmt: skip
     except WorkLimitError:

@@ -127,7 +127,8 @@ def why_first(ranked: pd.DataFrame, by: str, budget_seconds: float | None = None
 
 
 def _name(row: pd.Series) -> str:
-    return str(row["method"]).removeprefix("@upscalerjs/")
+    fast = " (fast precision)" if row.get("precision") == "fast" else ""
+    return str(row["method"]).removeprefix("@upscalerjs/") + fast
 
 
 def _value(value: float, by: str) -> str:

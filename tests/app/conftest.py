@@ -42,7 +42,7 @@ def photo(tmp_path: Path) -> Path:
     return crop_png(tmp_path, 64, 48)
 
 
-SERVED_PACKAGES = ("default-model", "esrgan-slim", "pixel-upsampler")
+SERVED_PACKAGES = ("default-model", "esrgan-slim", "esrgan-medium", "esrgan-thick", "pixel-upsampler")
 """Packages put in the served app's cache before it starts (hard links to the test cache: no download)."""
 
 

@@ -17,19 +17,19 @@ def demo() -> gr.Blocks:
 def test_every_tab_is_there_in_order(demo):
     tabs = [block for block in demo.blocks.values() if isinstance(block, gr.Tab) and block.id in TABS]
     assert [tab.id for tab in tabs] == list(TABS)
-    assert [tab.label for tab in tabs] == ["Upscale", "Models", "Compare", "Code", "Benchmarks"]
+    assert [tab.label for tab in tabs] == ["Upscale", "Recommend", "Models", "Compare", "Code", "Benchmarks"]
 
 
 def test_model_runs_share_one_bounded_queue_and_the_rest_never_waits(demo):
     functions = {fn.name: fn for fn in demo.fns.values()}
     runs = [fn for fn in demo.fns.values() if fn.concurrency_id == "model-runs"]
     named = {fn.api_name for fn in runs}
-    assert {"upscale", "evaluate"} <= named and len(runs) >= 5  # the page's upscale, seams, compare too
+    assert {"upscale", "evaluate", "recommend"} <= named and len(runs) >= 5  # the page's upscale, seams, compare too
     assert all(fn.concurrency_limit == 3 and fn.queue for fn in runs)
     assert demo._queue.max_size == 7
     assert functions["snippet"].queue is False and functions["settings_status"].queue is False
     public = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
-    assert public == {"upscale", "evaluate", "snippet", "models"}
+    assert public == {"upscale", "evaluate", "recommend", "snippet", "models"}
 
 
 def test_restore_settings_reads_the_address():

@@ -1,0 +1,62 @@
+"""The Recommend tab's handlers: the page's answer for a picture, and "Use this"."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pytest
+from matplotlib.figure import Figure
+
+from explorer.app.config import AppConfig
+from explorer.app.recommend_tab import goal_choices, parse_goal, recommend_page, use_this
+from explorer.codegen.snippets import generate
+from tests.recommend.test_core import DRAWING
+
+
+def test_goals_are_the_scales_then_the_restoration_tasks():
+    values = [value for _, value in goal_choices()]
+    assert values[:4] == ["x2", "x3", "x4", "x8"] and "deblurring" in values and "retouching" not in values
+    assert [parse_goal(v) for v in ("x2", "x8", "denoising", "")] == [(2, None), (8, None), (None, "denoising"), (None, None)]
+
+
+@pytest.fixture(scope="module")
+def drawing_node():
+    return recommend_page(str(DRAWING), "x2", "node", progress=None, config=AppConfig())
+
+
+def test_the_page_shows_the_sentence_the_choice_the_table_the_plot_and_the_code(drawing_node):
+    out = drawing_node
+    table = out.table
+    assert out.sentence.startswith("**") and out.sentence.endswith(".**")
+    chosen = table[table["kind"] == "model"]["method"].iloc[0]
+    assert out.choice.startswith(f"**Use `{chosen}`** with the whole image at once")
+    assert "Measured in" in out.choice and "Scores on the central 192×192 crop" in out.choice
+    assert list(table["rank"]) == list(range(1, 8)) and "precision" not in table.columns
+    assert out.code == generate(chosen, "node") and out.language == "javascript"
+    assert out.use == {"model": chosen, "patch_size": 0, "padding": 0}
+    assert isinstance(out.plot, Figure)
+    axis = out.plot.axes[0]
+    assert axis.get_xscale() == "log"
+    names = {text.get_text() for text in axis.texts}
+    assert names == set(table["method"])  # every row is on the plot, by name
+
+
+def test_use_this_fills_the_upscale_tab_and_opens_it(drawing_node):
+    image, model, patch, padding, tabs = use_this(drawing_node.use, str(DRAWING))
+    assert (image, model, patch, padding) == (str(DRAWING), drawing_node.use["model"], 0, 0)
+    assert tabs.selected == "upscale"
+    with pytest.raises(gr.Error, match="Run Recommend first"):
+        use_this(None, str(DRAWING))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ((None, "x2", "browser"), "Add an image first"),
+        ((str(DRAWING), "x2", "browser", -1), "Time budget must be above 0"),
+        ((str(DRAWING), "x8", "browser"), "No upscaling model for scale 8 in the browser target"),
+        ((str(DRAWING), "retouching", "browser"), "retouching has no synthetic degradation"),
+    ],
+)
+def test_bad_requests_get_one_line_for_the_page(arguments, message):
+    with pytest.raises(gr.Error, match=message):
+        recommend_page(*arguments, progress=None, config=AppConfig())
