@@ -292,8 +292,6 @@ def recommend(
     chosen = choose(ranked)
     spec, precision = get_spec(str(chosen["method"])), str(chosen["precision"])
     notes = [*measured.notes] if target == "python" else [PRECISION_NOTE]
-    if precision == "fast":
-        notes.append('The fast precision ranks first: give Upscaler(..., precision="fast") in the code below.')
     left = None if max_seconds is None else max(max_seconds - (time.monotonic() - started), 1e-3)
     advice, line = _advice(spec, precision, rgb, target, float(chosen["seconds"]), (budget_seconds, budget_memory_mib), left, say)
     if advice is None and not line.startswith("whole image"):
@@ -307,7 +305,7 @@ def recommend(
         sentence=why_first(ranked, measure, budget_seconds),
         settings_line=line,
         seams_note=seams_note(spec, advice, budget_memory_mib) if target == "browser" and spec.scale == 1 else "",
-        code=generate(spec, target, patch_size=patch, padding=pad),
+        code=generate(spec, target, patch_size=patch, padding=pad, **({"precision": precision} if target == "python" else {})),
         target=target,
         table=ranked,
         front=pareto_front(ranked),
