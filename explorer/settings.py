@@ -33,7 +33,8 @@ Variable                                   Meaning (default)
 
 One setting of npm's own is honoured too: ``npm_config_registry`` (the
 registry the ``npm`` client uses), from which the package tarball is fetched
-over HTTP(S) when there is no ``npm`` client (:func:`npm_registry`).
+over HTTP(S) when there is no ``npm`` client (:func:`npm_registry`), and one of Ray's:
+``RAY_ADDRESS``, the cluster the Ray batch engine joins (:func:`ray_address`).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ __all__ = [
     "is_offline",
     "max_pixels",
     "npm_registry",
+    "ray_address",
     "model_cache_size",
     "runtime",
     "source",
@@ -156,6 +158,14 @@ def npm_registry() -> str | None:
         raise SettingsError(f"npm_config_registry={text!r} is not valid: set it to the http(s) address of an npm "
                             "registry, or unset it.")  # fmt: skip
     return text.rstrip("/")
+
+
+def ray_address() -> str | None:
+    """Ray's own cluster setting, ``$RAY_ADDRESS`` (as ``ray.init`` reads it), or None when unset.
+
+    None means the Ray batch engine starts a local Ray on this machine.
+    """
+    return os.environ.get("RAY_ADDRESS", "").strip() or None
 
 
 def _is_http_url(text: str) -> bool:

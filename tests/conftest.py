@@ -94,3 +94,24 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         return CliRun(status, out, err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def local_ray():
+    """One local Ray for every Ray test of the session: 2 CPUs, a small object store, no dashboard.
+
+    Its workers import this checkout's ``explorer``; other processes join it through ``RAY_ADDRESS``
+    (``ray.get_runtime_context().gcs_address``). Stopped at the end of the session.
+    """
+    import ray
+
+    before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]), before]))
+    try:
+        ray.init(num_cpus=2, object_store_memory=100 * 2**20, include_dashboard=False, log_to_driver=False)
+    finally:  # the Ray processes have it now
+        os.environ.pop("PYTHONPATH") if before is None else os.environ.__setitem__("PYTHONPATH", before)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()

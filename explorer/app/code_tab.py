@@ -22,6 +22,7 @@ TARGET_TITLES = {
     "script": "Script tag",
     "python": "Python",
     "cli": "Command line",
+    "ray": "Ray Data (batch)",
 }
 """Tab titles of the known targets (others show their own name)."""
 

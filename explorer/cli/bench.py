@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from explorer.cli._common import status
+from explorer.cli._ray import add_engine_options, check_engine_options
 from explorer.errors import ExplorerError
 
 
@@ -44,6 +45,7 @@ def register(commands) -> None:
         help="cut every image to its central N×N crop (default: 256 for skimage, whole images for the others)",
     )  # fmt: skip
     quality.add_argument("--samples-dir", type=Path, metavar="DIR", help="where to save sample crops (default: model_cards/samples)")
+    add_engine_options(quality, "the models run")
     restoration = kinds.add_parser(
         "restoration",
         help="the restoration models and classical filters on synthetic degradations of clean crops",
@@ -89,10 +91,17 @@ def _run_quality(args: argparse.Namespace) -> int:
 
     if args.limit_size is not None and args.limit_size < 1:
         raise ExplorerError(f"--limit-size must be at least 1 pixel, got {args.limit_size}.")
+    check_engine_options(args)
     models = select_models(args.models, args.scales)
     sets = [load_set(name, size=args.limit_size, root=args.datasets) for name in dict.fromkeys(args.sets)]
     started = time.perf_counter()
-    frame = run_quality(models, args.scales, sets=sets, samples=args.samples_dir or samples_dir(), progress=not args.quiet)
+    options = {"sets": sets, "samples": args.samples_dir or samples_dir(), "progress": not args.quiet}
+    if args.engine == "ray":
+        from explorer.batch.ray_bench import run_quality_on_ray
+
+        frame = run_quality_on_ray(models, args.scales, **options, workers=args.workers, address=args.ray_address, status=status)
+    else:
+        frame = run_quality(models, args.scales, **options)
     out = args.out or results_dir()
     write_quality(frame, out)
     for (set_name, scale), block in summarise(frame).groupby(["set", "scale"], sort=False):

@@ -14,10 +14,10 @@ def register(commands) -> None:
     """Add the ``snippet`` command."""
     snippet = commands.add_parser(
         "snippet",
-        help="print the code that sets up a model (browser, Node, script tag, Python, command line)",
+        help="print the code that sets up a model (browser, Node, script tag, Python, command line, Ray Data)",
         description="Print ready-to-copy code that sets up a model with these settings and upscales photo.png: "
         "UpscalerJS in the browser (ES module), in Node, or by CDN script tags; this project's Python API or "
-        "command line.",
+        "command line; or this project's Ray Data batch engine over a folder (photos/ into upscaled/) or a bucket.",
     )
     snippet.add_argument(
         "-m",

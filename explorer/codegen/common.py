@@ -15,7 +15,7 @@ from explorer.engine.registry import ModelSpec
 from explorer.engine.tiling import patch_notes
 from explorer.settings import DEFAULT_CDNS
 
-TARGETS = ("browser", "node", "script", "python", "cli")
+TARGETS = ("browser", "node", "script", "python", "cli", "ray")
 """Snippet targets, in display order."""
 
 OUTPUTS = ("base64", "tensor")

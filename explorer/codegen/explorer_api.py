@@ -20,7 +20,19 @@ from explorer.codegen.common import (
 )
 from explorer.engine.registry import ModelSpec
 
-__all__ = ["cli", "python"]
+__all__ = ["cli", "python", "ray"]
+
+RAY_INPUT = "photos"
+"""The folder the ``ray`` snippet reads (a bucket URI works too)."""
+
+RAY_OUTPUT = "upscaled"
+"""The folder the ``ray`` snippet writes."""
+
+RAY_NOTE = (
+    "Upscale every image in a folder on Ray Data, or a bucket: \"s3://bucket/photos\". It starts a local Ray, or "
+    "joins the cluster $RAY_ADDRESS names; each worker loads the model once. Needs Ray: "
+    'pip install "upscaler-explorer[ray]". A rerun skips the images done before (in local folders).'
+)
 
 
 FAST_NOTE = (
@@ -43,6 +55,19 @@ def python(spec: ModelSpec, s: Settings) -> list[str]:
     lines += [line for note in setting_notes(spec, s, "python") for line in comment(note, "#")]
     lines += wrapped("image = upscaler.upscale(", call_args, ")", "", step="    ")
     return [*lines, f"image.save({json.dumps(output_file(spec))})"]
+
+
+def ray(spec: ModelSpec, s: Settings) -> list[str]:
+    model = json.dumps(spec.id if spec.is_custom else spec.short_id)
+    args = [json.dumps([RAY_INPUT]), json.dumps(RAY_OUTPUT), f"model={model}"]
+    custom = _python_custom_args(spec)
+    if custom:
+        args.append("model_options=dict(" + ", ".join(custom) + ")")
+    args += [option for option in upscale_options(s, "python") if not option.startswith("progress=")]
+    lines = [*comment(SETUP_NOTE, "#"), *comment(RAY_NOTE, "#"), "from explorer.batch import run_on_ray", ""]
+    lines += [line for note in setting_notes(spec, s, "python") for line in comment(note, "#")]
+    lines += wrapped("summary = run_on_ray(", args, ")", "", step="    ")
+    return [*lines, 'print("\\n".join(summary.lines()))']
 
 
 def _python_custom_args(spec: ModelSpec) -> list[str]:

@@ -1,6 +1,6 @@
 """Instantiation code for a model and its settings, ready to copy.
 
-Five targets, in display order (:data:`TARGETS`):
+Six targets, in display order (:data:`TARGETS`):
 
 * ``browser`` — UpscalerJS as an ES module: the ``npm install`` line, the
   model imported by its package export path, the upscale call, and the result
@@ -10,7 +10,8 @@ Five targets, in display order (:data:`TARGETS`):
 * ``script`` — CDN ``<script>`` tags for TensorFlow.js, the model's UMD bundle
   and UpscalerJS, using the global name the model's bundle defines;
 * ``python`` — this project's Python API;
-* ``cli`` — this project's command line.
+* ``cli`` — this project's command line;
+* ``ray`` — this project's Ray Data batch engine over a folder or bucket.
 
 A model you brought (a TF.js ``model.json``) gets an UpscalerJS model
 definition object (``path``, ``scale``, ``modelType``, ranges) instead of a
@@ -57,7 +58,7 @@ __all__ = [
     "language",
 ]
 
-_LANGUAGES = {"browser": "javascript", "node": "javascript", "script": "html", "python": "python", "cli": "bash"}
+_LANGUAGES = {"browser": "javascript", "node": "javascript", "script": "html", "python": "python", "cli": "bash", "ray": "python"}
 
 
 def language(target: str) -> str:
@@ -193,4 +194,5 @@ _BUILDERS: dict[str, Callable[[ModelSpec, Settings], list[str]]] = {
     "script": upscalerjs.script,
     "python": explorer_api.python,
     "cli": explorer_api.cli,
+    "ray": explorer_api.ray,
 }

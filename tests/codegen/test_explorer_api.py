@@ -69,3 +69,24 @@ def test_a_custom_model_cli_snippet_gives_the_library_output(photo_dir):
     (written,) = _run_snippet("cli", code, photo_dir)
     expected = Upscaler(str(model_json)).upscale(photo_dir / snippets.INPUT_FILE, patch_size=32, padding=2)
     np.testing.assert_array_equal(np.asarray(Image.open(written)), np.asarray(expected))
+
+
+def test_the_ray_snippet_runs_as_printed_on_a_local_ray_and_gives_the_library_output(local_ray, photo_dir):
+    from explorer.codegen.explorer_api import RAY_INPUT, RAY_OUTPUT
+
+    code = generate("default-model", "ray", patch_size=24, padding=2)
+    photos = photo_dir / RAY_INPUT
+    photos.mkdir()
+    source = Image.open(photo_dir / snippets.INPUT_FILE)
+    source.save(photos / "colour.png")
+    source.convert("L").crop((0, 0, 30, 21)).save(photos / "gray.png")
+    (photo_dir / "snippet.py").write_text(code)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "RAY_ADDRESS": local_ray.get_runtime_context().gcs_address}
+    done = subprocess.run([sys.executable, "snippet.py"], cwd=photo_dir, env=env, capture_output=True, text=True,
+                          timeout=600, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "2 done, 0 skipped" in done.stdout
+    upscaler = Upscaler("default-model")
+    for name in ("colour", "gray"):
+        expected = upscaler.upscale(photos / f"{name}.png", patch_size=24, padding=2)
+        np.testing.assert_array_equal(np.asarray(Image.open(photo_dir / RAY_OUTPUT / f"{name}@2x.png")), np.asarray(expected))

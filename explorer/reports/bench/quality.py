@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,7 @@ __all__ = [
     "image_order",
     "quality_markdown",
     "run_quality",
+    "score_model_output",
     "select_models",
     "set_protocol",
     "set_title",
@@ -78,6 +79,7 @@ def run_quality(
     sets: Sequence[EvalSet],
     samples: Path | None = None,
     progress: bool = True,
+    run_models: ModelRunner | None = None,
 ) -> pd.DataFrame:
     """Score models and baselines on evaluation sets.
 
@@ -94,6 +96,12 @@ def run_quality(
         ``skimage`` set); None: none.
     progress : bool, default True
         Show a progress bar on stderr.
+    run_models : callable, optional
+        How the models are run and scored: ``run_models(specs, pairs, bar)``
+        yields ``(spec, (set, image), row, output)`` in spec order, then pair
+        order, each row made by :func:`score_model_output` (default: in this
+        process, one model after another; :mod:`explorer.batch.ray_bench`
+        runs them on Ray).
 
     Returns
     -------
@@ -115,31 +123,40 @@ def run_quality(
                 if set_name == SKIMAGE:
                     _save_sample_set(samples, name, scale, reference, low, outputs)
                 bar.update()
-            for spec in (m for m in models if m.scale == scale):
-                bar.set_postfix_str(spec.short_id)
-                for (set_name, name), row in _model_rows(spec, pairs, samples, bar):
-                    rows.append(_tagged(row, set_name, scale, name, crops[set_name]))
+            specs = [m for m in models if m.scale == scale]
+            for spec, (set_name, name), row, output in (run_models or _run_in_process)(specs, pairs, bar):
+                if samples is not None and set_name == SKIMAGE and name == SAMPLE.image:
+                    _save_crop(samples / sample_name(spec), output, 1)
+                rows.append(_tagged(row, set_name, scale, name, crops[set_name]))
     return _rounded(pd.DataFrame(rows, columns=list(QUALITY_COLUMNS)))
 
 
-def _model_rows(spec: ModelSpec, pairs: dict, samples: Path | None, bar) -> Iterable[tuple[tuple[str, str], dict]]:
-    """Run a model on every low-resolution image and score it.
+ModelRunner = Callable[[Sequence[ModelSpec], dict, Any], Iterable[tuple[ModelSpec, tuple[str, str], dict, np.ndarray]]]
+
+
+def _run_in_process(specs: Sequence[ModelSpec], pairs: dict, bar) -> Iterator[tuple[ModelSpec, tuple[str, str], dict, np.ndarray]]:
+    """Run each model on every low-resolution image in this process, one model after another."""
+    for spec in specs:
+        bar.set_postfix_str(spec.short_id)
+        upscaler = Upscaler(spec)
+        for key, (reference, low) in pairs.items():
+            row, output = score_model_output(upscaler, reference, low)
+            bar.update()
+            yield spec, key, row, output
+
+
+def score_model_output(upscaler: Upscaler, reference: np.ndarray, low: np.ndarray) -> tuple[dict, np.ndarray]:
+    """Run a model on one low-resolution image and score its output: ``(row, output)``.
 
     A model is traced once per input size, and Set5/Set14 have a size per
     image: the first call on a size (tracing included) is not timed
     (``seconds`` empty), only the calls on a size already traced are, so no
     image is run twice. ``bench speed`` measures speed properly.
     """
-    upscaler = Upscaler(spec)
-    for (set_name, name), (reference, low) in pairs.items():
-        result = upscaler.run(low)
-        seconds = math.nan if result.report.traced else result.report.total_seconds
-        table, _ = score(reference, low, spec.scale, {spec.id: (result.image, seconds)}, baselines=())
-        row = table.iloc[0].to_dict()
-        if samples is not None and set_name == SKIMAGE and name == SAMPLE.image:
-            _save_crop(samples / sample_name(spec), result.image, 1)
-        bar.update()
-        yield (set_name, name), row
+    result = upscaler.run(low)
+    seconds = math.nan if result.report.traced else result.report.total_seconds
+    table, _ = score(reference, low, upscaler.scale, {upscaler.spec.id: (result.image, seconds)}, baselines=())
+    return table.iloc[0].to_dict(), result.image
 
 
 def _tagged(row: dict, set_name: str, scale: int, image: str, crop: int) -> dict:
