@@ -20,6 +20,7 @@ from typing import Any
 from explorer.batch import uris
 from explorer.batch.plan import READABLE, BatchPlan, Job, output_format, plan_jobs, sweep_leftovers
 from explorer.batch.ray_engine import RowsResult, WorkerStats, run_rows
+from explorer.batch.ray_session import import_ray
 from explorer.batch.record import DoneRecord, RunSettings, model_identity
 from explorer.engine.output import FORMATS
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec
@@ -147,6 +148,7 @@ def run_on_ray(
     from explorer.engine.resolve import resolve
     from explorer.engine.tiling import validate_patch_settings
 
+    import_ray()  # a missing Ray is said before anything is planned or fetched
     if patch_size == "auto":
         raise ExplorerError("--patch-size auto measures one image in-process: run it on one image without "
                             "--engine ray, then give the patch size and padding it chose.")  # fmt: skip

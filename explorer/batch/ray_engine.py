@@ -13,6 +13,7 @@ and the driver records each one as done, so a run stopped at 90 % resumes.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import time
@@ -201,6 +202,7 @@ def map_on_pool(ray: Any, items: Sequence[dict[str, Any]], worker: type, args: t
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # the caller draws one bar over images
     context.print_on_execution_start = False
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # it would say so, and more, on every run
     per_block = max(1, min(32, len(items) // (size * 8)))
     dataset = ray.data.from_items(list(items), override_num_blocks=math.ceil(len(items) / per_block))
     yield from dataset.map_batches(

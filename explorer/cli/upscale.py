@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 from explorer.batch import BatchPlan, DoneRecord, RunSettings, check_output, expand_inputs, output_format, plan_jobs
+from explorer.cli._ray import add_engine_options, check_engine_options, upscale_on_ray
 from explorer.cli._common import (
     add_custom_model_options,
     add_source_options,
@@ -91,6 +92,7 @@ def register(commands) -> None:
     )
     up.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_source_options(up)
+    add_engine_options(up, "images run")
     up.set_defaults(handler=run)
 
 
@@ -168,6 +170,10 @@ def run(args: argparse.Namespace) -> int:
     """Upscale every INPUT not done before; report each bad one and go on; status 2 at the end if any failed."""
     from explorer.engine.resolve import is_model_file, resolve
 
+    check_engine_options(args)
+    if args.engine == "ray":  # its inputs may be URIs: the Ray engine checks the rest itself, before Ray starts
+        _check_output_settings(args)
+        return upscale_on_ray(args)
     _check_settings(args)
     if args.refresh:
         _refresh(args)

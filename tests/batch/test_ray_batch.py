@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -14,8 +16,10 @@ import pytest
 from PIL import Image
 
 from explorer.batch.ray_batch import FAILURES_NAME, run_on_ray
+from explorer.cli import main
 from explorer.engine.upscaler import Upscaler
 
+REPO = Path(__file__).resolve().parents[2]
 MODEL = "@upscalerjs/default-model"
 SETTINGS = {"patch_size": 12, "padding": 2}
 
@@ -25,23 +29,46 @@ def in_process(folder: Path, names: list[str]) -> dict[str, np.ndarray]:
     return {name: np.asarray(upscaler.upscale(folder / name, **SETTINGS)) for name in names}
 
 
-def test_outputs_equal_in_process_ones_and_a_corrupt_input_is_listed(local_ray, mixed_folder, tmp_path):
+def test_upscale_on_ray_writes_in_process_pixels_names_the_bad_inputs_and_a_rerun_skips_the_rest(
+    local_ray, mixed_folder, tmp_path, capsys
+):
+    Image.open(mixed_folder / "rgb.png").save(mixed_folder / "rgb.webp")  # its result would be rgb@2x.png too
     out = tmp_path / "out"
-    summary = run_on_ray([str(mixed_folder)], str(out), model=MODEL, workers=2, progress=False, **SETTINGS)
+    argv = ["upscale", str(mixed_folder), "-o", str(out), "--engine", "ray", "--workers", "2",
+            "--patch-size", str(SETTINGS["patch_size"]), "--padding", str(SETTINGS["padding"]), "-q"]  # fmt: skip
+    assert main(argv) == 2
+    said = capsys.readouterr()
+    assert "4 done, 0 skipped (done before), 2 failed" in said.out
+    assert "started in" in said.out and "peak memory" in said.out  # per worker
+    assert f"error: {mixed_folder / 'corrupt.png'}" in said.err and "rgb.webp: its result would overwrite" in said.err
     good = ["gray.png", "photo.jpg", "rgb.png", "rgba.png"]
     expected = in_process(mixed_folder, good)
-    assert summary.done == 4 and summary.skipped == 0
-    assert [path for path, _ in summary.failed] == [str(mixed_folder / "corrupt.png")]
     for name in good:
         written = Image.open(out / f"{Path(name).stem}@2x.png")
         assert written.mode == {"gray.png": "L", "rgba.png": "RGBA"}.get(name, "RGB")
         np.testing.assert_array_equal(np.asarray(written), expected[name])
     with open(out / FAILURES_NAME, newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["path", "reason"] and [row[0] for row in rows[1:]] == [str(mixed_folder / "corrupt.png")]
-    assert "corrupt.png" in rows[1][1]
+    assert rows[0] == ["path", "reason"]
+    assert sorted(row[0] for row in rows[1:]) == [str(mixed_folder / "corrupt.png"), str(mixed_folder / "rgb.webp")]
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
-    assert sum(stats.images for stats in summary.workers.values()) == 5
+
+    (mixed_folder / "corrupt.png").unlink()
+    (mixed_folder / "rgb.webp").unlink()
+    assert main(argv) == 0  # nothing left to do: Ray is not even started
+    said = capsys.readouterr()
+    assert "Skipped 4 of 4 images done before" in said.err and "0 done, 4 skipped (done before), 0 failed." in said.out
+
+
+def test_inputs_and_outputs_given_as_uris_go_through_pyarrow_filesystems(local_ray, mixed_folder, tmp_path):
+    source = mixed_folder.absolute().as_uri() + "/*.png"
+    target = (tmp_path / "bucket").absolute().as_uri()
+    summary = run_on_ray([source], target, model=MODEL, workers=1, progress=False, **SETTINGS)
+    assert summary.done == 3 and [Path(path).name for path, _ in summary.failed] == ["corrupt.png"]
+    expected = in_process(mixed_folder, ["gray.png", "rgb.png", "rgba.png"])
+    for name, pixels in expected.items():
+        np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "bucket" / f"{Path(name).stem}@2x.png")), pixels)
+    assert sorted(p.name for p in (tmp_path / "bucket").iterdir()) == ["gray@2x.png", "rgb@2x.png", "rgba@2x.png"]
 
 
 def _descendants_running(marker: str) -> list[int]:
@@ -66,14 +93,18 @@ def _descendants_running(marker: str) -> list[int]:
     return found
 
 
-def test_a_worker_killed_mid_run_costs_a_retry_not_an_output(local_ray, tmp_path):
+def _photos(folder: Path, count: int) -> Path:
     from skimage import data
 
     photo = data.astronaut()
-    folder = tmp_path / "many"
     folder.mkdir()
-    for i in range(8):
-        Image.fromarray(photo[i * 40 : i * 40 + 48, i * 30 : i * 30 + 40]).save(folder / f"p{i}.png")
+    for i in range(count):
+        Image.fromarray(photo[i * 30 : i * 30 + 48, i * 25 : i * 25 + 40]).save(folder / f"p{i}.png")
+    return folder
+
+
+def test_a_worker_killed_mid_run_costs_a_retry_not_an_output(local_ray, tmp_path):
+    folder = _photos(tmp_path / "many", 8)
     killed: list[int] = []
 
     def kill_the_worker() -> None:
@@ -98,3 +129,32 @@ def test_a_worker_killed_mid_run_costs_a_retry_not_an_output(local_ray, tmp_path
     for i in range(8):
         np.testing.assert_array_equal(np.asarray(Image.open(out / f"p{i}@2x.png")), expected[f"p{i}.png"])
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_ctrl_c_leaves_complete_outputs_only_and_the_record_knows_them(local_ray, tmp_path):
+    from explorer.batch import DoneRecord, RunSettings, model_identity, plan_jobs
+    from explorer.engine.registry import get_spec
+
+    folder = _photos(tmp_path / "many", 12)
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "RAY_ADDRESS": local_ray.get_runtime_context().gcs_address}
+    command = [sys.executable, "-m", "explorer", "upscale", str(folder), "-o", str(out), "--engine", "ray",
+               "--workers", "1", "--patch-size", "12", "--padding", "2", "-q"]  # fmt: skip
+    driver = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 600
+    while not list(out.glob("*.png")) and driver.poll() is None and time.monotonic() < deadline:
+        threading.Event().wait(0.02)
+    driver.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    _, err = driver.communicate(timeout=300)
+    assert driver.returncode == 130, err
+    while _descendants_running("UpscaleWorker") and time.monotonic() < deadline:  # Ray stops the job's workers
+        threading.Event().wait(0.05)
+    written = sorted(out.glob("*.png"))
+    assert written, err
+    expected = in_process(folder, [p.name.replace("@2x", "") for p in written])
+    for path in written:  # every visible output is whole and right
+        np.testing.assert_array_equal(np.asarray(Image.open(path)), expected[path.name.replace("@2x", "")])
+    spec = get_spec(MODEL)
+    record = DoneRecord(RunSettings(spec.id, model_identity(spec), spec.scale, "png", None, 12, 2))
+    plan = plan_jobs([str(folder)], str(out), record)
+    assert sorted(job.target for job in plan.done) == written  # a rerun skips exactly these
