@@ -18,6 +18,12 @@ and records through this package, so they follow one set of rules:
   (:class:`DoneRecord`, keyed by output, holding input path, size and time and
   the :class:`RunSettings`), added to atomically before each output is renamed
   into place.
+- :func:`run_on_ray` (:mod:`~explorer.batch.ray_batch`): the same jobs on Ray
+  Data, an actor pool whose workers load the model once and write the outputs
+  (:mod:`~explorer.batch.ray_engine`; Ray itself: :mod:`~explorer.batch.ray_session`;
+  URIs: :mod:`~explorer.batch.uris`; ``bench quality`` on Ray:
+  :mod:`~explorer.batch.ray_bench`). Ray is the optional extra
+  ``upscaler-explorer[ray]``.
 """
 
 from explorer.batch.plan import (
@@ -30,6 +36,7 @@ from explorer.batch.plan import (
     plan_jobs,
     sweep_leftovers,
 )
+from explorer.batch.ray_batch import RaySummary, run_on_ray
 from explorer.batch.record import RECORD_NAME, DoneRecord, RunSettings, model_identity
 
 __all__ = [
@@ -38,11 +45,13 @@ __all__ = [
     "BatchPlan",
     "DoneRecord",
     "Job",
+    "RaySummary",
     "RunSettings",
     "check_output",
     "expand_inputs",
     "model_identity",
     "output_format",
     "plan_jobs",
+    "run_on_ray",
     "sweep_leftovers",
 ]

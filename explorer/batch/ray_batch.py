@@ -95,6 +95,7 @@ def run_on_ray(
     padding: int | None = None,
     format: str | None = None,
     quality: int | None = None,
+    precision: str = "exact",
     overwrite: bool = False,
     workers: int | None = None,
     address: str | None = None,
@@ -119,6 +120,9 @@ def run_on_ray(
         As :meth:`explorer.Upscaler.upscale` takes them: the outputs equal its outputs.
     format, quality : optional
         ``"png"``, ``"jpeg"`` or ``"webp"`` (default: PNG, or the ``-o`` file's), and JPEG/WebP quality.
+    precision : {"exact", "fast"}, default ``"exact"``
+        As :class:`explorer.Upscaler` takes it; with ``"fast"`` each worker
+        decides bf16 for its own CPU, so nodes of different CPUs may differ.
     overwrite : bool, default False
         Replace existing files this tool did not write from the same input.
     workers : int, optional
@@ -155,9 +159,11 @@ def run_on_ray(
     validate_patch_settings(patch_size, padding)
     say = status or (lambda message: None)
     options = dict(model_options or {})
-    spec = resolve(model, status=say, **options).spec  # fetched here once, so workers on this machine find it cached
+    spec = resolve(model, status=say, **{k: v for k, v in options.items() if k != "precision"}).spec  # fetched here once, so workers on this machine find it cached
+    if precision != "exact":
+        options["precision"] = precision  # each worker decides bf16 for its own CPU, as Upscaler does
     settings = RunSettings(spec.id, model_identity(spec), spec.scale, output_format(output, format), quality,
-                           patch_size, padding)  # fmt: skip
+                           patch_size, padding, precision=None if precision == "exact" else precision)  # fmt: skip
     record = None
     if any(uris.is_uri(name) for name in (*inputs, output or "")):
         jobs = _plan_uris(inputs, output, settings)

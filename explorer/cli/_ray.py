@@ -57,6 +57,7 @@ def upscale_on_ray(args: argparse.Namespace) -> int:
         padding=args.padding,
         format=args.format,
         quality=args.quality,
+        precision=args.precision,
         overwrite=args.overwrite,
         workers=args.workers,
         address=args.ray_address,
