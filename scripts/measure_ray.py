@@ -75,6 +75,7 @@ def main() -> int:
     parser.add_argument("--models", nargs="+", default=["default-model", "esrgan-slim/4x"])
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("RAY_worker_niceness", "0")  # Ray starts workers at a lower priority: compete evenly here
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]))
     import ray
 

@@ -34,6 +34,7 @@ from explorer.batch.plan import (
     expand_inputs,
     output_format,
     plan_jobs,
+    sweep_and_say,
     sweep_leftovers,
 )
 from explorer.batch.ray_batch import RaySummary, run_on_ray
@@ -53,5 +54,6 @@ __all__ = [
     "output_format",
     "plan_jobs",
     "run_on_ray",
+    "sweep_and_say",
     "sweep_leftovers",
 ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from explorer.batch.record import DoneRecord
 from explorer.engine.output import FORMATS, format_of, sweep_temporaries
 from explorer.errors import ExplorerError
 
-__all__ = ["READABLE", "BatchPlan", "Job", "check_output", "expand_inputs", "output_format", "plan_jobs", "sweep_leftovers"]
+__all__ = ["READABLE", "BatchPlan", "Job", "check_output", "expand_inputs", "output_format", "plan_jobs", "sweep_and_say", "sweep_leftovers"]
 
 READABLE = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 """Files a folder contributes (other files in it are skipped)."""
@@ -178,6 +178,24 @@ def sweep_leftovers(plan: BatchPlan) -> list[Path]:
     """Delete the hidden temporary files that killed runs on this machine left in the plan's output folders."""
     folders = dict.fromkeys(job.target.parent for job in plan.jobs if not job.reason)
     return [path for folder in folders for path in sweep_temporaries(folder)]
+
+
+def sweep_and_say(plan: BatchPlan, status: Callable[[str], None]) -> None:
+    """Sweep what killed runs left (:func:`sweep_leftovers`) and say, one line each, what was swept, what was left
+    out as this tool's outputs, and what was skipped as done before: every batch engine says it in these words."""
+    swept = sweep_leftovers(plan)
+    if swept:
+        status(f"Deleted {_count(swept, 'temporary file')} that an interrupted run left ({swept[0].name}, ...).")
+    if plan.own_outputs:
+        names = ", ".join(path.name for path in plan.own_outputs[:3]) + (", ..." if len(plan.own_outputs) > 3 else "")
+        status(f"Left out {_count(plan.own_outputs, 'file')} this tool wrote ({names}): its outputs are not read as inputs.")
+    if plan.done:
+        status(f"Skipped {len(plan.done)} of {len(plan.jobs)} images done before with the same model, settings and "
+               "input (delete an output to redo it).")  # fmt: skip
+
+
+def _count(items: Sequence[object], noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
 def _refusal(job: Job, taken: dict[str, Path], inputs_at: dict[str, Path], record: DoneRecord, overwrite: bool) -> str:

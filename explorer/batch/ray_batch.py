@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from explorer.batch import uris
-from explorer.batch.plan import READABLE, BatchPlan, Job, output_format, plan_jobs, sweep_leftovers
+from explorer.batch.plan import READABLE, BatchPlan, Job, output_format, plan_jobs, sweep_and_say, sweep_leftovers
 from explorer.batch.ray_engine import RowsResult, WorkerStats, run_rows
 from explorer.batch.ray_session import import_ray
 from explorer.batch.record import DoneRecord, RunSettings, model_identity
@@ -171,7 +171,7 @@ def run_on_ray(
     else:
         record = DoneRecord(settings)
         plan = plan_jobs(inputs, output, record, overwrite=overwrite)
-        _say_plan(plan, say)
+        sweep_and_say(plan, say)
         jobs, summary = plan.jobs, RaySummary(skipped=len(plan.done))
     summary.failed = [(str(job.source), job.reason) for job in jobs if job.reason]
     todo = [job for job in jobs if not job.reason and not job.done]
@@ -229,15 +229,6 @@ def _sweep(todo: list[Job]) -> None:
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[-1] if text else ""
-
-
-def _say_plan(plan: BatchPlan, say: Callable[[str], None]) -> None:
-    swept = sweep_leftovers(plan)
-    if swept:
-        say(f"Deleted {len(swept)} temporary files that an interrupted run left ({swept[0].name}, ...).")
-    if plan.done:
-        say(f"Skipped {len(plan.done)} of {len(plan.jobs)} images done before with the same model, settings and input "
-            "(delete an output to redo it).")  # fmt: skip
 
 
 def _plan_uris(inputs: Sequence[str], output: str | None, settings: RunSettings) -> list[Job]:

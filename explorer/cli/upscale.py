@@ -7,7 +7,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from explorer.batch import BatchPlan, DoneRecord, RunSettings, check_output, expand_inputs, output_format, plan_jobs
+from explorer.batch import DoneRecord, RunSettings, check_output, expand_inputs, output_format, plan_jobs, sweep_and_say
 from explorer.cli._ray import add_engine_options, check_engine_options, upscale_on_ray
 from explorer.cli._common import (
     add_custom_model_options,
@@ -185,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
         spec = resolve(args.model, fetch=False).spec
     record = DoneRecord(_run_settings(spec, args))
     plan = plan_jobs(args.inputs, args.output, record, overwrite=args.overwrite)
-    _say_skipped(plan)
+    sweep_and_say(plan, status)
     if len(plan.jobs) == 1 and plan.refused:
         raise ExplorerError(f"{plan.jobs[0].source}: {plan.jobs[0].reason}.")
     if plan.todo and upscaler is None:
@@ -250,25 +250,6 @@ def _run_settings(spec: ModelSpec, args: argparse.Namespace) -> RunSettings:
         budget_memory_mib=args.budget_memory,
         precision=None if args.precision == "exact" else args.precision,
     )
-
-
-def _say_skipped(plan: BatchPlan) -> None:
-    """One line each for the inputs left out as this tool's outputs and for the images done before."""
-    from explorer.batch import sweep_leftovers
-
-    swept = sweep_leftovers(plan)
-    if swept:
-        status(f"Deleted {_count(swept, 'temporary file')} that an interrupted run left ({swept[0].name}, ...).")
-    if plan.own_outputs:
-        names = ", ".join(path.name for path in plan.own_outputs[:3]) + (", ..." if len(plan.own_outputs) > 3 else "")
-        status(f"Left out {_count(plan.own_outputs, 'file')} this tool wrote ({names}): its outputs are not read as inputs.")
-    if plan.done:
-        status(f"Skipped {len(plan.done)} of {len(plan.jobs)} images done before with the same model, settings and "
-               "input (delete an output to redo it).")  # fmt: skip
-
-
-def _count(items, noun: str) -> str:
-    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
 def _upscale_one(upscaler, source: str, args: argparse.Namespace):

@@ -27,9 +27,9 @@ from tests.codegen.helpers import (
 
 
 def test_targets_and_their_languages():
-    assert TARGETS == ("browser", "node", "script", "python", "cli")
-    assert [language(t) for t in TARGETS] == ["javascript", "javascript", "html", "python", "bash"]
-    with pytest.raises(SnippetError, match="choose one of browser, node, script, python, cli"):
+    assert TARGETS == ("browser", "node", "script", "python", "cli", "ray")
+    assert [language(t) for t in TARGETS] == ["javascript", "javascript", "html", "python", "bash", "python"]
+    with pytest.raises(SnippetError, match="choose one of browser, node, script, python, cli, ray"):
         language("java")
 
 
