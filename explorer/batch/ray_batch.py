@@ -11,6 +11,7 @@ record, so a rerun there redoes everything.
 from __future__ import annotations
 
 import csv
+import io
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from explorer.batch.plan import READABLE, BatchPlan, Job, output_format, plan_jo
 from explorer.batch.ray_engine import RowsResult, WorkerStats, run_rows
 from explorer.batch.ray_session import import_ray
 from explorer.batch.record import DoneRecord, RunSettings, model_identity
-from explorer.engine.output import FORMATS
+from explorer.engine.output import FORMATS, format_of
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec
 from explorer.errors import ExplorerError
 
@@ -253,13 +254,18 @@ def _plan_uris(inputs: Sequence[str], output: str | None, settings: RunSettings)
 
 def _write_failures(failed: list[tuple[str, str]], jobs: Sequence[Job], output: str | None) -> str:
     """Write ``path,reason`` rows beside the outputs (the ``-o`` folder, else the first output's folder)."""
-    folder = output if output and not Path(output).suffix else str(Path(str(jobs[0].target)).parent)
+    if output and not format_of(output):
+        folder = output
+    else:
+        target = str(jobs[0].target)
+        folder = target.rsplit("/", 1)[0] if uris.is_uri(target) else str(Path(target).parent)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(["path", "reason"])
+    writer.writerows(failed)
     if uris.is_uri(folder):
-        folder = "."  # the failures list stays on this machine
+        return uris.write_bytes(uris.join(folder, FAILURES_NAME), text.getvalue().encode())
     path = Path(folder) / FAILURES_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["path", "reason"])
-        writer.writerows(failed)
+    path.write_text(text.getvalue(), encoding="utf-8", newline="")
     return str(path)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import fnmatch
 import glob
 import posixpath
-import shutil
 import tempfile
 import uuid
 from pathlib import Path, PurePosixPath
@@ -20,7 +19,7 @@ from typing import Any
 from explorer.engine.output import save_image
 from explorer.errors import ExplorerError, ImageError
 
-__all__ = ["is_uri", "join", "list_images", "read_bytes", "save_image_to"]
+__all__ = ["is_uri", "join", "list_images", "read_bytes", "save_image_to", "write_bytes"]
 
 
 def is_uri(name: str) -> bool:
@@ -96,25 +95,34 @@ def read_bytes(uri: str) -> bytes:
 
 
 def save_image_to(image: Any, uri: str, *, format: str | None, quality: int | None) -> str:
-    """Write an image to ``uri``: encoded as :func:`~explorer.engine.output.save_image` does, then stored whole.
+    """Write an image to ``uri``: encoded as :func:`~explorer.engine.output.save_image` does, then stored whole
+    (:func:`write_bytes`)."""
+    with tempfile.TemporaryDirectory(prefix="upscaler-explorer-") as scratch:
+        local = save_image(image, Path(scratch) / posixpath.basename(uri), format=format, quality=quality)
+        return write_bytes(uri, local.read_bytes())
 
-    The file is stored under a temporary name beside the target and moved over
-    it (on object stores, where a move is a copy, the object appears only
-    when complete), so readers never see a half-written file.
+
+def write_bytes(uri: str, data: bytes) -> str:
+    """Store ``data`` at ``uri`` whole: under a temporary name beside it, then moved over it.
+
+    On object stores, where a move is a copy, the object appears only when
+    complete, so readers never see a half-written file.
+
+    Raises
+    ------
+    ImageError
+        It cannot be written.
     """
     filesystem, path = _filesystem(uri)
-    name = posixpath.basename(path)
-    temporary = posixpath.join(posixpath.dirname(path), f".{name}.{uuid.uuid4().hex}.tmp")
-    with tempfile.TemporaryDirectory(prefix="upscaler-explorer-") as scratch:
-        local = save_image(image, Path(scratch) / name, format=format, quality=quality)
-        try:
-            filesystem.create_dir(posixpath.dirname(path), recursive=True)
-            with open(local, "rb") as source, filesystem.open_output_stream(temporary) as target:
-                shutil.copyfileobj(source, target)
-            filesystem.move(temporary, path)
-        except OSError as error:
-            _remove(filesystem, temporary)
-            raise ImageError(f"Cannot write {uri} ({error}): check the address and that you may write there.") from None
+    temporary = posixpath.join(posixpath.dirname(path), f".{posixpath.basename(path)}.{uuid.uuid4().hex}.tmp")
+    try:
+        filesystem.create_dir(posixpath.dirname(path), recursive=True)
+        with filesystem.open_output_stream(temporary) as target:
+            target.write(data)
+        filesystem.move(temporary, path)
+    except OSError as error:
+        _remove(filesystem, temporary)
+        raise ImageError(f"Cannot write {uri} ({error}): check the address and that you may write there.") from None
     return uri
 
 

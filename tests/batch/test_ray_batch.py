@@ -70,7 +70,9 @@ def test_inputs_and_outputs_given_as_uris_go_through_pyarrow_filesystems(local_r
     expected = in_process(mixed_folder, ["gray.png", "rgb.png", "rgba.png"])
     for name, pixels in expected.items():
         np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "bucket" / f"{Path(name).stem}@2x.png")), pixels)
-    assert sorted(p.name for p in (tmp_path / "bucket").iterdir()) == ["gray@2x.png", "rgb@2x.png", "rgba@2x.png"]
+    written = sorted(p.name for p in (tmp_path / "bucket").iterdir())
+    assert written == sorted([FAILURES_NAME, "gray@2x.png", "rgb@2x.png", "rgba@2x.png"])  # no temporary file left
+    assert summary.failures_file == target + "/" + FAILURES_NAME
 
 
 def _descendants_running(marker: str) -> list[int]:
