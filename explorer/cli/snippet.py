@@ -38,7 +38,7 @@ def register(commands) -> None:
     )
     snippet.add_argument(
         "--precision", choices=PRECISIONS, default="exact",
-        help="the python and cli targets' precision: exact (fp32, default) or fast (bf16 where measured faithful)",
+        help="the python, cli and ray targets' precision: exact (fp32, default) or fast (bf16 where measured faithful)",
     )  # fmt: skip
     add_custom_model_options(snippet)
     snippet.set_defaults(handler=run)

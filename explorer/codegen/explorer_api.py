@@ -64,8 +64,14 @@ def ray(spec: ModelSpec, s: Settings) -> list[str]:
     if custom:
         args.append("model_options=dict(" + ", ".join(custom) + ")")
     args += [option for option in upscale_options(s, "python") if not option.startswith("progress=")]
+    if s.precision == "fast":
+        args.append('precision="fast"')
     lines = [*comment(SETUP_NOTE, "#"), *comment(RAY_NOTE, "#"), "from explorer.batch import run_on_ray", ""]
     lines += [line for note in setting_notes(spec, s, "python") for line in comment(note, "#")]
+    if s.precision == "fast":
+        lines += comment("precision fast: bf16 where a worker's CPU has bf16 units (AMX or AVX512-BF16) and bf16 was "
+                         "measured faithful and faster for this model; else exact (fp32). Each worker decides for its "
+                         "own CPU.", "#")  # fmt: skip
     lines += wrapped("summary = run_on_ray(", args, ")", "", step="    ")
     return [*lines, 'print("\\n".join(summary.lines()))']
 

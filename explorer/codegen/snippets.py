@@ -118,7 +118,7 @@ def generate(
         targets. The ``node`` target always asks for a tensor (it writes a PNG
         file); ``python`` and ``cli`` produce an image.
     precision : {"exact", "fast"}, default "exact"
-        The ``python`` and ``cli`` targets' precision
+        The ``python``, ``cli`` and ``ray`` targets' precision
         (:mod:`explorer.engine.precision`); UpscalerJS runs at its TF.js
         backend's own precision, so the other targets do not take it.
 

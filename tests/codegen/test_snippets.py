@@ -132,3 +132,8 @@ def test_golden_snippets(name):
         path.write_text(code)
     assert path.is_file(), f"{path} is missing: run with UPSCALER_EXPLORER_UPDATE_GOLDEN=1, then review it"
     assert code == path.read_text()
+
+
+def test_the_ray_target_passes_the_precision_to_every_worker():
+    assert 'precision="fast"' in generate("esrgan-slim/4x", "ray", precision="fast")
+    assert "precision" not in generate("esrgan-slim/4x", "ray")
