@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from explorer.app.catalog import COLUMNS, catalog_table
+from explorer.app.urlstate import TABS
 from tests.browser_cdn import needs_chromium
 
 from .conftest import ARTIFACTS
@@ -135,7 +136,7 @@ def test_every_tab_is_in_sight_without_a_menu(page, app_url):
     _open(page, app_url)
     tabs = page.locator("[role=tab]")
     names = [tab.inner_text() for tab in tabs.all() if tab.is_visible()]
-    assert names == ["Upscale", "Models", "Compare", "Code", "Benchmarks"]
+    assert names == [tab.capitalize() for tab in TABS]
     assert page.locator(".overflow-menu").count() == 0
     for tab in tabs.all():
         box = tab.bounding_box()
