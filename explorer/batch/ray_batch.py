@@ -71,17 +71,20 @@ class RaySummary:
 
     def lines(self) -> list[str]:
         """The summary as the CLI prints it: counts and speed, then each worker's model load and peak memory."""
-        lines = [f"{self.done} done, {self.skipped} skipped (done before), {len(self.failed)} failed"
-                 + (f"; {self.images_per_second:.2f} images/s over {self.seconds:.1f} s on {self.pool_size} "
-                    f"worker{'s' * (self.pool_size != 1)} (Ray start-up {self.ray_seconds:.1f} s)" if self.seconds else "")
-                 + "."]  # fmt: skip
+        counts = f"{self.done} done, {self.skipped} skipped (done before), {len(self.failed)} failed"
+        if self.seconds:
+            workers = f"{self.pool_size} worker{'s' * (self.pool_size != 1)}"
+            counts += (f"; {self.images_per_second:.2f} images/s over {self.seconds:.1f} s on {workers} "
+                       f"(Ray start-up {self.ray_seconds:.1f} s)")  # fmt: skip
+        lines = [counts + "."]
         for pid, stats in sorted(self.workers.items()):
             lines.append(f"  worker {pid}: started in {stats.start_seconds:.1f} s (TensorFlow import and model load; "
                          f"the load alone {stats.load_seconds:.2f} s), {stats.images} images, peak memory "
                          f"{stats.peak_mib:.0f} MiB")  # fmt: skip
         restarted = len(self.workers) - self.pool_size
         if restarted > 0:
-            lines.append(f"  {restarted} worker{'s' * (restarted > 1)} restarted by Ray (a process died); its images were retried.")
+            lines.append(f"  {restarted} worker{'s' * (restarted > 1)} restarted by Ray (a process died); "
+                         "its images were retried.")
         if self.failures_file:
             lines.append(f"Failures (path, reason): {self.failures_file}")
         return lines
@@ -160,7 +163,7 @@ def run_on_ray(
     validate_patch_settings(patch_size, padding)
     say = status or (lambda message: None)
     options = dict(model_options or {})
-    spec = resolve(model, status=say, **{k: v for k, v in options.items() if k != "precision"}).spec  # fetched here once, so workers on this machine find it cached
+    spec = resolve(model, status=say, **options).spec  # fetched here once: workers on this machine find it cached
     if precision != "exact":
         options["precision"] = precision  # each worker decides bf16 for its own CPU, as Upscaler does
     settings = RunSettings(spec.id, model_identity(spec), spec.scale, output_format(output, format), quality,
@@ -246,7 +249,8 @@ def _plan_uris(inputs: Sequence[str], output: str | None, settings: RunSettings)
         stem = Path(source.rsplit("/", 1)[-1]).stem
         target = uris.join(output or source.rsplit("/", 1)[0], f"{stem}@{settings.scale}x{suffix}")
         if not reason and target in taken:
-            reason = f"its result would overwrite that of {taken[target]} ({target.rsplit('/', 1)[-1]}): rename one of them"
+            name = target.rsplit("/", 1)[-1]
+            reason = f"its result would overwrite that of {taken[target]} ({name}): rename one of them"
         taken.setdefault(target, source)
         jobs.append(Job(source, target, reason))  # type: ignore[arg-type] - URIs are kept as text
     return jobs

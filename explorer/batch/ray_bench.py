@@ -80,7 +80,7 @@ def run_quality_on_ray(
 
     with ray_cluster(address, status=status) as ray:
 
-        def run_models(specs: Sequence[ModelSpec], pairs: dict, bar) -> Iterator[tuple[ModelSpec, tuple[str, str], dict, np.ndarray]]:
+        def run_models(specs: Sequence[ModelSpec], pairs: dict, bar) -> Iterator[tuple[ModelSpec, tuple, dict, np.ndarray]]:
             keys = [(spec, key) for spec in specs for key in pairs]
             if not keys:
                 return

@@ -1,4 +1,4 @@
-"""Batch upscaling on Ray Data: planned jobs -> an actor pool (one model load per worker) -> files written by the workers.
+"""Batch upscaling on Ray Data: planned jobs -> an actor pool (one model load per worker) -> files the workers write.
 
 The driver plans every job (inputs, outputs, what is already done), then hands
 the rest to Ray Data as rows of ``(source, target)``. ``map_batches`` with the
@@ -106,7 +106,7 @@ class UpscaleWorker:
 
 @dataclass
 class WorkerStats:
-    """What one worker process reported: its start-up (TensorFlow import and model load), model load, peak memory, images."""
+    """One worker process's figures: start-up (TensorFlow import and model load), model load, peak memory, images."""
 
     start_seconds: float
     load_seconds: float
@@ -167,7 +167,8 @@ def run_rows(
         result.ray_seconds = time.perf_counter() - start
         result.pool_size = size = pool_size(ray, workers, spec, len(jobs))
         if status:
-            status(f"Upscaling {len(jobs)} images on Ray with {size} worker{'s' * (size > 1)} (each loads {spec.id} once) ...")
+            status(f"Upscaling {len(jobs)} images on Ray with {size} worker{'s' * (size > 1)} "
+                   f"(each loads {spec.id} once) ...")
         items = [{"source": source, "target": target} for source, target in jobs]
         worker_args = (model, dict(model_options), dict(run_options), format, quality, record)
         for row in map_on_pool(ray, items, UpscaleWorker, worker_args, size):
@@ -190,7 +191,7 @@ def pool_size(ray: Any, workers: int | None, spec: ModelSpec, items: int) -> int
     return max(1, min(size, items))
 
 
-def map_on_pool(ray: Any, items: Sequence[dict[str, Any]], worker: type, args: tuple, size: int) -> Iterator[dict[str, Any]]:
+def map_on_pool(ray: Any, items: Sequence[dict], worker: type, args: tuple, size: int) -> Iterator[dict[str, Any]]:
     """Stream ``items`` through a pool of ``size`` actors of the callable class ``worker`` (built with ``args``).
 
     Rows are cut into blocks small enough to keep every actor busy and a

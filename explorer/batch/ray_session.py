@@ -44,7 +44,7 @@ def import_ray() -> Any:
         import ray
         import ray.data  # noqa: F401 - the engine needs Ray Data, not only Ray core
     except ImportError as error:
-        raise ExplorerError(f"The Ray batch engine needs Ray Data, which is not installed ({error}): {EXTRA}.") from None
+        raise ExplorerError(f"The Ray batch engine needs Ray Data, not installed here ({error}): {EXTRA}.") from None
     return ray
 
 

@@ -216,7 +216,9 @@ class DoneRecord:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
-        self._read(target.parent)[target.name] = entry
+        known = self._folders.get(Path(_absolute(target.parent)))
+        if known is not None:  # a writer that never planned (a Ray worker) need not read a million-line record
+            known[target.name] = entry
 
     def _entry(self, path: Path) -> dict[str, Any] | None:
         """The record's latest entry for ``path``, if the file is still as it was written."""

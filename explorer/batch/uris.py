@@ -1,4 +1,4 @@
-"""Inputs and outputs addressed by URI (``s3://bucket/photos``, ``gs://…``, ``file:///…``), through pyarrow's filesystems.
+"""Inputs and outputs given as URIs (``s3://bucket/photos``, ``gs://…``, ``file:///…``), through pyarrow's filesystems.
 
 A URI is any name with a scheme (``scheme://``); everything else is a local
 path. pyarrow (a dependency of Ray Data) opens the filesystem a URI names, with

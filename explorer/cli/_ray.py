@@ -37,7 +37,8 @@ def add_engine_options(parser: argparse.ArgumentParser, work: str) -> None:
 def check_engine_options(args: argparse.Namespace) -> None:
     """Refuse Ray options without ``--engine ray``, and a pool of no workers."""
     if args.engine != "ray":
-        given = [name for name, value in (("--workers", args.workers), ("--ray-address", args.ray_address)) if value is not None]
+        options = (("--workers", args.workers), ("--ray-address", args.ray_address))
+        given = [name for name, value in options if value is not None]
         if given:
             raise ExplorerError(f"{' and '.join(given)} go with --engine ray: add it, or drop them.")
     if args.workers is not None and args.workers < 1:

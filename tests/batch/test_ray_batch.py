@@ -1,4 +1,4 @@
-"""The Ray batch engine on a real local Ray: same pixels as in-process, failures listed, reruns skip, kills cost a retry."""
+"""The Ray batch engine on a real local Ray: in-process pixels, failures listed, reruns skip, a kill costs a retry."""
 
 from __future__ import annotations
 
