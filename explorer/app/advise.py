@@ -11,9 +11,9 @@ import functools
 
 import gradio as gr
 
-from explorer.app.common import DEFAULT_CHOICE, ProgressFn, load_upscaler, refuse, resolve_model, user_errors
+from explorer.app.common import DEFAULT_CHOICE, ProgressFn, load_upscaler, refuse, user_errors
 from explorer.app.config import AppConfig
-from explorer.app.pictures import read_image
+from explorer.app.request import start_request
 from explorer.engine.advice import advise
 
 __all__ = ["advise_settings", "build_advise", "page_budget"]
@@ -56,10 +56,9 @@ def advise_settings(
     tuple
         ``(patch_size, padding, line)``: patch size 0 means the whole image.
     """
-    config = config or AppConfig()
-    spec = resolve_model(model)
     seconds, memory = page_budget(budget_seconds, "Time budget"), page_budget(budget_memory_mib, "Memory budget")
-    loaded = read_image(image, config, scale=spec.scale)
+    page = start_request(image, model, 0, 0, config=config or AppConfig())  # a whole-image run must be within the limits
+    spec = page.spec
     upscaler = load_upscaler(spec, progress).upscaler
 
     def status(message: str) -> None:
@@ -68,8 +67,8 @@ def advise_settings(
 
     with user_errors():
         advice = advise(
-            upscaler, loaded.rgb, budget_seconds=seconds, budget_memory_mib=memory, status=status,
-            max_seconds=config.max_seconds,
+            upscaler, page.request.image, budget_seconds=seconds, budget_memory_mib=memory, status=status,
+            max_seconds=page.request.limits.max_seconds,
         )
     return advice.patch_size or 0, advice.padding or 0, f"**Advice** for `{spec.short_id}` on this image: {advice.line}"
 

@@ -27,24 +27,16 @@ import functools
 from typing import Any
 
 import gradio as gr
-import numpy as np
 
 from explorer.app.code_tab import snippet, targets
-from explorer.app.common import (
-    DEFAULT_CHOICE,
-    check_work,
-    load_upscaler,
-    refuse,
-    resolve_model,
-    tiling_settings,
-    user_errors,
-)
+from explorer.app.common import DEFAULT_CHOICE, load_upscaler, refuse, user_errors
 from explorer.app.config import AppConfig
 from explorer.app.inputs import PixelNumber, UploadImage
-from explorer.app.pictures import as_model_input, read_image, save_result_png
+from explorer.app.pictures import save_result_png
 from explorer.app.recommend_tab import run_recommend
+from explorer.app.request import refuse_unless_scoring, start_request
 from explorer.engine.registry import list_models
-from explorer.quality.evaluate import evaluate
+from explorer.quality.evaluate import score
 
 __all__ = ["api_evaluate", "api_models", "api_recommend", "api_upscale", "register_api"]
 
@@ -77,16 +69,11 @@ def api_upscale(
         once, fast, instead of by Gradio at its slower default) and the run's
         report (sizes, settings used, patches, timings in seconds).
     """
-    spec = resolve_model(model or DEFAULT_CHOICE)
-    patch, pad = tiling_settings(patch_size, padding)
-    config = config or AppConfig()
-    loaded = read_image(image, config, scale=spec.scale)
-    check_work(config.work_limits, spec, *loaded.rgb.shape[:2], patch, pad)
-    upscaler = load_upscaler(spec).upscaler
+    page = start_request(image, model or DEFAULT_CHOICE, patch_size, padding, config=config or AppConfig())
+    upscaler = load_upscaler(page.spec).upscaler
     with user_errors():
-        result = upscaler.run(as_model_input(loaded), patch_size=patch, padding=pad, limits=config.work_limits)
-    report = result.report
-    return str(save_result_png(np.asarray(result.image), "upscaled")), report.as_dict()
+        result = upscaler.run_request(page.request)
+    return str(save_result_png(result.image, "upscaled")), result.report.as_dict()
 
 
 def api_evaluate(
@@ -101,7 +88,8 @@ def api_evaluate(
 
     The image is shrunk by the model's scale (antialiased bicubic), upscaled
     by the model and by the classical baselines, and every output is scored
-    against it (:func:`explorer.quality.evaluate.evaluate`).
+    against it (:func:`explorer.quality.evaluate.score`, as
+    :func:`~explorer.quality.evaluate.evaluate` does).
 
     Returns
     -------
@@ -111,17 +99,16 @@ def api_evaluate(
         the model's output (a PNG file of this request's own: identical
         requests never share a file that is being written).
     """
-    spec = resolve_model(model or DEFAULT_CHOICE)
-    patch, pad = tiling_settings(patch_size, padding)
-    config = config or AppConfig()
-    loaded = read_image(image, config)
-    height, width = loaded.rgb.shape[:2]
-    check_work(config.work_limits, spec, height // spec.scale, width // spec.scale, patch, pad)  # the shrunk copy runs
-    upscaler = load_upscaler(spec).upscaler
+    page = start_request(
+        image, model or DEFAULT_CHOICE, patch_size, padding, reference=True, config=config or AppConfig(), layout="rgb"
+    )
+    refuse_unless_scoring(page)
+    upscaler = load_upscaler(page.spec).upscaler
     with user_errors():
-        result = evaluate(upscaler, loaded.rgb, patch_size=patch, padding=pad, limits=config.work_limits)
-    rows = result.table.to_dict(orient="records")
-    return rows, str(save_result_png(result.outputs[result.model], "output"))
+        result = upscaler.run_request(page.request)
+        low = page.request.image.rgb
+        table, _ = score(page.reference, low, page.spec.scale, {page.spec.id: (result.image, result.report.total_seconds)})
+    return table.to_dict(orient="records"), str(save_result_png(result.image, "output"))
 
 
 def api_recommend(

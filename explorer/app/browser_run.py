@@ -34,13 +34,15 @@ from explorer.app.common import (
     ProgressFn,
     load_upscaler,
     model_label,
+    page_settings,
     refuse,
     resolve_model,
-    tiling_settings,
     user_errors,
 )
 from explorer.app.config import AppConfig
 from explorer.app.pictures import read_image, save_result_png
+from explorer.app.request import page_request
+from explorer.engine.request import plan_run
 from explorer.codegen.snippets import TFJS_UMD, TFJS_VERSION, UPSCALER_UMD, UPSCALER_VERSION
 from explorer.engine.registry import ModelSpec, list_models
 from explorer.settings import DEFAULT_CDNS
@@ -205,13 +207,14 @@ def prepare_run(
         the patch settings the server used, its timings).
     """
     spec = browser_spec(model)
-    patch, pad = tiling_settings(patch_size, padding)
+    patch, pad = page_settings(patch_size, padding)
     chosen = _backend(backend)
-    loaded = read_image(image, config or AppConfig(), scale=spec.scale)
+    config = config or AppConfig()
+    page = page_request(spec, read_image(image, config), patch, pad, reference=False, config=config, layout="rgb")
     handle = load_upscaler(spec, progress)
     with user_errors():
-        result = handle.upscaler.run(loaded.rgb, patch_size=patch, padding=pad)
-    output, report = np.asarray(result.image), result.report
+        result = handle.upscaler.run_request(page.request)
+    output, report = result.image, result.report
     steady = report.patch_seconds[1:] if report.traced else report.patch_seconds
     job = {
         "model": _model_facts(spec),
@@ -228,7 +231,7 @@ def prepare_run(
             "traced": report.traced,
         },
     }
-    input_png = save_result_png(loaded.rgb, "browser-input")
+    input_png = save_result_png(page.request.image.rgb, "browser-input")
     output_png = save_result_png(output, f"server@{spec.scale}x-{spec.short_id}")
     return str(input_png), str(output_png), job
 
@@ -249,7 +252,7 @@ def parse_settings_list(text: str | None) -> list[tuple[int | None, int | None]]
         match = re.fullmatch(r"(\d+)(?:/(\d+))?", item)
         if not match:
             raise refuse(f"Settings are patch size/padding pairs such as 0, 32/4, 64/8; {item!r} is not one.")
-        setting = tiling_settings(int(match.group(1)), int(match.group(2) or 0))
+        setting = page_settings(int(match.group(1)), int(match.group(2) or 0))
         if setting not in settings:
             settings.append(setting)
     return settings
@@ -284,7 +287,13 @@ def prepare_compare(
             f"{len(specs)} models × {len(pairs)} settings is {len(specs) * len(pairs)} runs; take at most {MAX_COMPARE_RUNS}."
         )
     chosen = _backend(backend)
-    loaded = read_image(image, config or AppConfig(), scale=max(spec.scale for spec in specs))
+    config = config or AppConfig()
+    loaded = read_image(image, config)
+    height, width = loaded.rgb.shape[:2]
+    with user_errors():  # the server's rules and limits, as for a run here
+        for spec in specs:
+            for patch, pad in pairs:
+                plan_run(spec, height, width, patch, pad or None, config.work_limits)
     jobs = [
         {
             "model": _model_facts(spec),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from explorer.app.common import DEFAULT_CHOICE, page_message, refuse, resolve_model, tiling_settings
+from explorer.app.common import DEFAULT_CHOICE, page_message, page_settings, refuse, resolve_model
 from explorer.codegen.snippets import TARGETS, generate, language
 from explorer.errors import ExplorerError
 
@@ -58,8 +58,7 @@ def snippet(model: str, target: str, patch_size: float | None = 0, padding: floa
     gradio.Error
         Unknown model or target, or settings that break UpscalerJS's rules.
     """
-    spec = resolve_model(model)
-    patch, pad = tiling_settings(patch_size, padding)
+    spec, (patch, pad) = resolve_model(model), page_settings(patch_size, padding)
     if target not in targets():
         raise refuse(f"Unknown target {target!r}; choose one of {', '.join(targets())}.")
     try:
@@ -85,8 +84,7 @@ def snippets_for(
         the code blocks keep their last text (:func:`gradio.skip`).
     """
     try:
-        spec = resolve_model(model)
-        patch, pad = tiling_settings(patch_size, padding)
+        spec, (patch, pad) = resolve_model(model), page_settings(patch_size, padding)
     except gr.Error as error:
         return (f"✗ {error.message} The code below is for the last valid settings.", *(gr.skip() for _ in targets()))
     sizes = (patch,) if warmup and patch else ()

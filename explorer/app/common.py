@@ -19,11 +19,10 @@ from dataclasses import dataclass
 import gradio as gr
 
 from explorer.app.progress import ProgressFn, Ticker
-from explorer.engine import store
-from explorer.engine.limits import WorkLimits
 from explorer.engine.memory import is_out_of_memory
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec, list_models
-from explorer.engine.tiling import auto_tile_for, parse_patch_settings, patch_notes
+from explorer.engine.resolve import resolve
+from explorer.engine.tiling import auto_tile_for, parse_patch_settings
 from explorer.engine.upscaler import Upscaler
 from explorer.errors import ExplorerError, ModelFetchError, ModelFormatError, ModelNotFoundError
 
@@ -33,7 +32,6 @@ __all__ = [
     "ProgressFn",
     "architecture_name",
     "as_page_text",
-    "check_work",
     "format_bytes",
     "format_seconds",
     "load_upscaler",
@@ -41,11 +39,10 @@ __all__ = [
     "model_label",
     "model_summary",
     "page_message",
+    "page_settings",
     "plain_text",
     "refuse",
     "resolve_model",
-    "settings_notes",
-    "tiling_settings",
     "user_errors",
     "warn",
     "whole_image_note",
@@ -86,27 +83,18 @@ def resolve_model(name: str | None) -> ModelSpec:
         raise refuse(page_message(error), cause=error) from None
 
 
-def tiling_settings(patch_size: object, padding: object) -> tuple[int | None, int | None]:
-    """Turn the page's patch size and padding into :meth:`Upscaler.run`'s arguments.
+def page_settings(patch_size: object, padding: object) -> tuple[int | None, int | None]:
+    """The patch settings the page sent, checked: ``(patch size, padding)``.
 
-    A patch size of 0 (or empty) means the whole image at once; padding then
-    does not apply. Values that are not whole numbers of pixels, out of range,
+    A patch size of 0 (or empty) means the whole image at once (patch size and
+    padding None). Values that are not whole numbers of pixels, out of range,
     or that break UpscalerJS's rules raise a :class:`gradio.Error` with the
-    rule and a fix (:func:`explorer.engine.tiling.parse_patch_settings`,
-    shared by every front end); nothing is clamped or rounded.
-
-    Returns
-    -------
-    tuple
-        ``(patch_size, padding)``: ``(None, None)`` for the whole image.
+    rule and a fix (:func:`explorer.engine.tiling.parse_patch_settings`, shared
+    by every front end); nothing is clamped or rounded.
     """
-    try:
+    with user_errors():
         patch, pad = parse_patch_settings(patch_size, padding, zero_is_whole=True)
-    except ExplorerError as error:
-        raise refuse(page_message(error), cause=error) from None
-    if patch is None:
-        return None, None
-    return patch, pad or 0
+    return (None, None) if patch is None else (patch, pad or 0)
 
 
 def refuse(message: str, *, cause: BaseException | None = None) -> gr.Error:
@@ -174,19 +162,9 @@ def whole_image_note(spec: ModelSpec) -> str:
     )
 
 
-def settings_notes(spec: ModelSpec, patch_size: int | None, padding: int | None) -> list[str]:
-    """The engine's advice on valid settings (:func:`explorer.engine.tiling.patch_notes`), worded for the page.
-
-    The page has no "unset" padding: 0 means none, and gets the seams note.
-    """
-    notes = patch_notes(patch_size, padding or None, divisibility_factor=spec.divisibility_factor)
-    texts = (note.text("patch size", "padding", model=spec.short_id) for note in notes)
-    return [text[:1].upper() + text[1:] for text in texts]
-
-
 @dataclass(frozen=True)
 class LoadedUpscaler:
-    """An :class:`Upscaler` and whether this request paid for loading it."""
+    """An :class:`Upscaler`, whether this request loaded it, and how long getting it took."""
 
     upscaler: Upscaler
     fresh: bool
@@ -201,6 +179,8 @@ def load_upscaler(spec: ModelSpec, progress: ProgressFn | None = None, precision
     "Downloading …" (when the package is not cached yet), then "Loading …".
     ``precision="fast"`` also gets the model's bf16 verdict for this CPU
     (measured once, then kept; see :mod:`explorer.engine.precision`).
+    The files are looked up once (:func:`explorer.engine.resolve.resolve`)
+    and handed to the :class:`Upscaler` as they are.
     """
     start = time.perf_counter()
     with Ticker(progress) as ticker, user_errors():
@@ -210,21 +190,11 @@ def load_upscaler(spec: ModelSpec, progress: ProgressFn | None = None, precision
             verb = "Unpacking and checking" if message.startswith("Verifying") else "Downloading"
             ticker.step(f"{verb} {spec.short_id} ({format_bytes(spec.size_bytes)}, first use on this server)")
 
-        store.model_json_path(spec, progress=fetching)
+        resolved = resolve(spec, status=fetching)
         fast = ", and its fast precision (bf16 is measured once per CPU, then kept)" if precision == "fast" else ""
         ticker.step(f"Loading {spec.short_id} ({format_bytes(spec.size_bytes)} of weights{fast})")
-        upscaler = Upscaler(spec, precision=precision)
-    seconds = time.perf_counter() - start
-    return LoadedUpscaler(upscaler, fresh=seconds >= upscaler.load_seconds, seconds=seconds)
-
-
-def check_work(limits: WorkLimits, spec: ModelSpec, height: int, width: int, patch: int | None, pad: int | None) -> None:
-    """Refuse a run over the app's work limits (patches, output, patch size) before its model is even loaded.
-
-    The same ``limits`` go to :meth:`Upscaler.run`, which also stops the run at their time limit.
-    """
-    with user_errors():
-        limits.check(spec, height, width, patch, pad)
+        upscaler = Upscaler(resolved, precision=precision)
+    return LoadedUpscaler(upscaler, fresh=upscaler.loaded_now, seconds=time.perf_counter() - start)
 
 
 @contextlib.contextmanager

@@ -21,25 +21,23 @@ import pandas as pd
 
 from explorer.app.common import (
     ProgressFn,
-    check_work,
     format_seconds,
     load_upscaler,
     model_choices,
+    page_settings,
     refuse,
     resolve_model,
-    tiling_settings,
     user_errors,
 )
 from explorer.app.config import AppConfig
 from explorer.app.crops import CompareRun, after_compare, build_crop_view, make_run, psnr_note
 from explorer.app.examples import BUNDLED_EXAMPLE
 from explorer.app.inputs import PixelNumber
-from explorer.app.pictures import as_model_input, display_copy, read_image, rgb_view, save_result_png
-from explorer.engine.images import LoadedImage
-from explorer.engine.limits import WorkLimits
+from explorer.app.pictures import display_copy, read_image, save_result_png
+from explorer.app.request import PageRequest, page_request, preflight
 from explorer.engine.precision import check_precision
 from explorer.engine.registry import ModelSpec
-from explorer.quality.evaluate import reference_pair, score, upscale_baseline
+from explorer.quality.evaluate import score, upscale_baseline
 
 __all__ = ["COMPARE_COLUMNS", "DEFAULT_MODELS", "CompareOutputs", "build_compare_tab", "compare", "padded_limits", "quality_plot"]
 
@@ -118,23 +116,17 @@ def compare(
     with user_errors():
         precision = check_precision(precision)
     specs = _specs(models, config.max_compare)
-    patch, pad = tiling_settings(patch_size, padding)
-    biggest = 1 if reference else max(spec.scale for spec in specs)
-    loaded = read_image(image, config, scale=biggest)
-    pairs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    planned, runs = [], []
-    for spec in specs:  # every model's work is checked before the first one loads
-        scoring = reference and spec.scale > 1
-        if scoring and spec.scale not in pairs:
-            with user_errors():
-                pairs[spec.scale] = reference_pair(loaded.rgb, spec.scale)
-        model_input = pairs[spec.scale][1] if scoring else as_model_input(loaded)
-        check_work(config.work_limits, spec, *rgb_view(model_input).shape[:2], patch, pad)
-        planned.append((spec, model_input, pairs.get(spec.scale) if scoring else None))
-    for number, (spec, model_input, pair) in enumerate(planned, 1):
-        label = f"{spec.short_id} ({number}/{len(specs)})"
-        runs.append(_run(spec, model_input, patch, pad, pair, progress, label, config.work_limits, precision))
-    return _outputs(runs, pairs, loaded.rgb if reference else None, _crop_run(runs, pairs, loaded.rgb, reference))
+    patch, pad = page_settings(patch_size, padding)
+    upload = read_image(image, config)
+    pages = [  # every model's request is checked before the first model loads
+        page_request(spec, upload, patch, pad, reference=reference, config=config, layout="rgb") for spec in specs
+    ]
+    pairs = {page.spec.scale: (page.reference, page.request.image.rgb) for page in pages if page.scoring}
+    runs = [
+        _run(page, progress, f"{page.spec.short_id} ({number}/{len(pages)})", precision)
+        for number, page in enumerate(pages, 1)
+    ]
+    return _outputs(runs, pairs, upload.rgb if reference else None, _crop_run(runs, pairs, upload.rgb, reference))
 
 
 def _crop_run(
@@ -154,36 +146,25 @@ def _crop_run(
     return make_run(rgb, shown, reference=reference)
 
 
-def _run(
-    spec: ModelSpec,
-    model_input: LoadedImage | np.ndarray,
-    patch: int | None,
-    pad: int | None,
-    pair: tuple[np.ndarray, np.ndarray] | None,
-    progress: ProgressFn | None,
-    label: str,
-    limits: WorkLimits,
-    precision: str = "exact",
-) -> _Run:
+def _run(page: PageRequest, progress: ProgressFn | None, label: str, precision: str = "exact") -> _Run:
     def report(done: int, total: int) -> None:
         if progress is not None:
             progress((done, total), desc=f"Upscaling with {label}", unit="patches")
 
+    spec = page.spec
     upscaler = load_upscaler(spec, progress, precision).upscaler
     with user_errors():
-        result = upscaler.run(model_input, patch_size=patch, padding=pad, progress=report, limits=limits)
+        result = upscaler.run_request(page.request, progress=report)
         first = result.report.total_seconds
         if result.report.traced:  # time a second, steady call: tracing is paid once per size
-            result = upscaler.run(model_input, patch_size=patch, padding=pad, progress=report, limits=limits)
-    output = np.asarray(result.image)
-    rgb = rgb_view(output)
+            result = upscaler.run_request(page.request, progress=report)
+    rgb, seconds = result.image, result.report.total_seconds
     scores = {}
-    if pair is not None:
-        reference, low = pair
-        table, _ = score(reference, low, spec.scale, {spec.id: (rgb, result.report.total_seconds)}, baselines=())
+    if page.scoring:
+        table, _ = score(page.reference, page.request.image.rgb, spec.scale, {spec.id: (rgb, seconds)}, baselines=())
         scores = table.iloc[0].to_dict()
     fast = result.report.fast
-    return _Run(spec, rgb, result.report.total_seconds, first, scores, "" if fast is None else fast.reason)
+    return _Run(spec, rgb, seconds, first, scores, "" if fast is None else fast.reason)
 
 
 def _served(image: np.ndarray, name: str) -> str:
@@ -333,10 +314,9 @@ def build_compare_tab(
         return (*out._replace(points=plot), legend)
 
     def check(path: str | None, chosen: list[str] | None, patch_size: object, padding: object, scoring: bool) -> None:
-        """Refuse a comparison that cannot run before anything runs (the message is a toast, never an Error pill)."""
-        specs = _specs(chosen, config.max_compare)
-        tiling_settings(patch_size, padding)
-        read_image(path, config, scale=1 if scoring else max(spec.scale for spec in specs))
+        """Refuse a comparison that cannot run before anything runs (the message is a toast, never an Error pill; nothing is decoded)."""
+        for spec in _specs(chosen, config.max_compare):
+            preflight(path, spec.short_id, patch_size, padding, reference=scoring, config=config)
 
     run.click(
         check, inputs=[image, models, patch, pad, reference], show_progress="hidden", concurrency_limit=None,

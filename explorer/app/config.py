@@ -73,5 +73,8 @@ class AppConfig:
 
     @property
     def work_limits(self) -> WorkLimits:
-        """The bounds every model run of the app gets (patches, output, time)."""
-        return WorkLimits(self.min_patch_size, self.max_patches, self.max_output_pixels, self.max_seconds)
+        """The bounds every request of the app gets (input, patches, output, time)."""
+        return WorkLimits(
+            min_patch_size=self.min_patch_size, max_patches=self.max_patches, max_output_pixels=self.max_output_pixels,
+            max_seconds=self.max_seconds, max_pixels=self.max_pixels,
+        )  # fmt: skip

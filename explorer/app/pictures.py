@@ -1,56 +1,55 @@
 """Images in the page: reading uploads under the app's limits, display copies, result files.
 
-Uploads are read with :func:`explorer.engine.images.load_image` (orientation, alpha,
-16-bit, decompression bombs), after a header-only check of the app's own
-pixel limits; results are shown as copies capped in size and saved in full as
-PNG files for download.
+Uploads are read once with :func:`explorer.engine.images.load_image` (orientation, alpha,
+16-bit, decompression bombs), their size checked against the server's limits
+from the header; results are shown as copies capped in size and saved in full
+as PNG files for download.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import tempfile
 import time
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from explorer.app.common import page_message, plain_text, refuse, warn
 from explorer.app.config import AppConfig
 from explorer.app.fastpng import encode_png
 from explorer.display import DISPLAY_MAX_SIDE
-from explorer.engine.images import LoadedImage, load_image, restore
-from explorer.errors import ExplorerError
+from explorer.engine.images import LoadedImage, load_image
+from explorer.errors import ImageError, WorkLimitError
 
 __all__ = [
     "UPLOAD_HINT",
-    "as_model_input",
     "display_copy",
     "enlarge_nearest",
-    "input_array",
     "read_image",
     "rgb_view",
     "save_result_png",
 ]
 
 
-def read_image(path: str | os.PathLike | None, config: AppConfig, scale: int = 1) -> LoadedImage:
-    """Read an uploaded image under the app's limits.
+def read_image(path: str | os.PathLike | None, config: AppConfig) -> LoadedImage:
+    """Read an uploaded image, once, under the app's limits.
+
+    Its size is checked against the server's limits
+    (:meth:`~explorer.engine.limits.WorkLimits.check_input`) from its header,
+    before any pixel is decoded; notes (16-bit, frames, colour profile) are
+    shown as toasts.
 
     Parameters
     ----------
     path : path or None
         The uploaded file (the page's image input gives a path).
     config : AppConfig
-        Its ``max_pixels`` and ``max_output_pixels`` apply.
-    scale : int
-        The model's scale, for the output limit.
+        Its ``max_pixels`` applies.
 
     Raises
     ------
@@ -59,28 +58,16 @@ def read_image(path: str | os.PathLike | None, config: AppConfig, scale: int = 1
         never the server's path to the upload.
     """
     if not path:
-        raise _error("Add an image first: upload one, paste one, or pick an example.")
+        raise refuse("Add an image first: upload one, paste one, or pick an example.")
     data = Path(path).read_bytes() if Path(path).is_file() else b""
     if not data:
-        raise _error(f"This file is empty (0 bytes). {UPLOAD_HINT}")
-    width, height = _header_size(data, config)
-    if width * height == 0:
-        raise _error(f"This image has no pixels ({width}×{height}). {UPLOAD_HINT}")
-    if width * height > config.max_pixels:
-        raise _error(
-            f"This image is {width}×{height} = {width * height:,} pixels; this app takes up to "
-            f"{config.max_pixels:,} ({_square(config.max_pixels)}). Downscale or crop it first."
-        )
-    if width * height * scale**2 > config.max_output_pixels:
-        raise _error(
-            f"At {scale}x this {width}×{height} image would become {width * scale}×{height * scale} = "
-            f"{width * height * scale**2:,} pixels; this app makes up to {config.max_output_pixels:,} "
-            f"({_square(config.max_output_pixels)}). Use a smaller image or a smaller scale."
-        )
+        raise refuse(f"This file is empty (0 bytes). {UPLOAD_HINT}")
     try:
-        loaded = load_image(data, max_pixels=config.max_pixels)
-    except ExplorerError as error:
-        raise _error(page_message(error).replace("The image data", "This image")) from None
+        loaded = load_image(data, check_size=config.work_limits.check_input)
+    except WorkLimitError as error:
+        raise refuse(page_message(error), cause=error) from None
+    except ImageError as error:
+        raise refuse(_upload_message(error), cause=error) from None
     for note in loaded.notes:
         warn(plain_text(note))
     return loaded
@@ -90,47 +77,17 @@ UPLOAD_HINT = "Upload a PNG, JPEG or WebP image."
 """What a page user can do about an upload the app cannot use."""
 
 
-def _error(message: str) -> gr.Error:
-    return refuse(message)
+def _upload_message(error: ImageError) -> str:
+    """An upload the library cannot read, in the page's words (no paths, no Python)."""
+    if isinstance(error.__cause__, Image.DecompressionBombError):
+        return "This image declares more pixels than this server takes. Downscale or crop it first."
+    if isinstance(error.__cause__, UnidentifiedImageError):
+        return f"This file is not an image the app can read. {UPLOAD_HINT}"
+    return page_message(error).replace("The image data", "This image")
 
 
-def _header_size(data: bytes, config: AppConfig) -> tuple[int, int]:
-    """The size an image file declares, read from its header only."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            return image.size
-    except Image.DecompressionBombError:
-        raise _error(
-            f"This image declares more pixels than this app takes ({config.max_pixels:,}, "
-            f"{_square(config.max_pixels)}). Downscale or crop it first."
-        ) from None
-    except Exception:  # noqa: BLE001 - whatever Pillow cannot open is not an image for this page
-        raise _error(f"This file is not an image the app can read. {UPLOAD_HINT}") from None
-
-
-def _square(pixels: int) -> str:
-    side = int(pixels**0.5)
-    return f"{side}×{side}" if side * side == pixels else f"{pixels / 1e6:.1f} megapixels"
-
-
-def as_model_input(loaded: LoadedImage) -> LoadedImage:
-    """The decoded upload as :meth:`Upscaler.run` takes it without decoding it again.
-
-    The output comes back as an array in the input's layout (gray, RGB or
-    RGBA; gray with alpha as RGBA, since image arrays have no gray-and-alpha layout).
-    """
-    return replace(loaded, source_kind="array", grayscale=loaded.grayscale and loaded.alpha is None)
-
-
-def input_array(source: LoadedImage | np.ndarray) -> np.ndarray:
-    """The pixels of a model input in its own layout (H×W gray, RGB or RGBA), e.g. to save or measure it."""
-    return source if isinstance(source, np.ndarray) else restore(source.rgb, source, 1)
-
-
-def rgb_view(image: LoadedImage | np.ndarray) -> np.ndarray:
-    """An H×W×3 view of a model input or output for display and scoring (gray repeated, alpha dropped)."""
-    if isinstance(image, LoadedImage):
-        return image.rgb
+def rgb_view(image: np.ndarray) -> np.ndarray:
+    """An H×W×3 view of an image array for display and scoring (gray repeated, alpha dropped)."""
     if image.ndim == 2:
         return np.repeat(image[..., None], 3, axis=2)
     return image[..., :3] if image.shape[2] >= 3 else np.repeat(image[..., :1], 3, axis=2)

@@ -191,12 +191,12 @@ def seams_heatmap(last_run: LastRun | None, progress: ProgressFn | None = gr.Pro
     if plan.height * plan.width * spec.scale**2 > HEATMAP_MAX_OUTPUT_PIXELS:
         return SeamsOutputs(None, "The image is too large to also run whole for the heat map.")
     tiled = np.asarray(Image.open(last_run.output_png))
-    model_input = np.asarray(Image.open(last_run.input_png))
     handle = load_upscaler(spec, progress)
     if progress is not None:
         progress(None, desc="Running the whole image for the seams heat map")
     with user_errors():
-        whole = handle.upscaler.run(model_input).image
+        upscaler = handle.upscaler
+        whole = upscaler.run_request(upscaler.prepare(last_run.input_png, layout="array")).image
     stats = seams.difference_stats(tiled, whole)
     heat = seams.shrink_for_view(seams.difference_map(tiled, whole), DISPLAY_MAX_SIDE)
     zoom = seams.view_factor(*heat.shape[:2], target=768, limit=16)  # small outputs enlarged, pixels repeated

@@ -13,6 +13,7 @@ What a run's report looks like in the page is in :mod:`explorer.app.runview`.
 
 from __future__ import annotations
 
+import functools
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,13 +29,11 @@ from explorer.app.advise import build_advise
 from explorer.app.browser_run import build_browser_run
 from explorer.app.common import (
     DEFAULT_CHOICE,
-    check_work,
+    LoadedUpscaler,
     load_upscaler,
     model_choices,
     model_summary,
     resolve_model,
-    settings_notes,
-    tiling_settings,
     user_errors,
     warn,
     whole_image_note,
@@ -42,22 +41,14 @@ from explorer.app.common import (
 from explorer.app.config import AppConfig
 from explorer.app.examples import BUNDLED_EXAMPLE, example_images
 from explorer.app.inputs import PixelNumber, UploadImage
-from explorer.app.pictures import (
-    as_model_input,
-    display_copy,
-    enlarge_nearest,
-    input_array,
-    read_image,
-    rgb_view,
-    save_result_png,
-)
+from explorer.app.pictures import display_copy, enlarge_nearest, rgb_view, save_result_png
 from explorer.app.progress import ProgressFn, Ticker
 from explorer.app.reference_scores import QUALITY_HINT, empty_scores, score_output
+from explorer.app.request import PageRequest, page_notes, preflight, start_request
 from explorer.app.runview import LastRun, SeamsOutputs, seams_heatmap
-from explorer.engine.images import LoadedImage
+from explorer.engine.images import arrange
 from explorer.engine.precision import check_precision
-from explorer.engine.upscaler import UpscaleReport
-from explorer.quality.evaluate import reference_pair
+from explorer.engine.upscaler import UpscaleReport, UpscaleResult
 
 __all__ = [
     "RULES_MARKDOWN",
@@ -93,8 +84,20 @@ def model_info(model: str) -> str:
         return f"⚠ {error.message}"
 
 
-def settings_status(model: str, patch_size: float | None, padding: float | None) -> str:
+def settings_status(
+    image: str | None,
+    model: str,
+    patch_size: float | None,
+    padding: float | None,
+    reference: bool = False,
+    *,
+    config: AppConfig | None = None,
+) -> str:
     """Check the settings as the user changes them, in words, without raising.
+
+    The same rules and limits as a run (:func:`explorer.app.request.preflight`,
+    on the image's header), so it refuses what the run would refuse, with the
+    same sentence.
 
     Returns
     -------
@@ -102,27 +105,22 @@ def settings_status(model: str, patch_size: float | None, padding: float | None)
         Markdown: ✓ with what will happen, or ✗ with the broken rule and a fix.
     """
     try:
-        spec = resolve_model(model)
-        patch, pad = tiling_settings(patch_size, padding)
+        check = preflight(image, model, patch_size, padding, reference=reference, config=config or AppConfig())
     except gr.Error as error:
         return f"✗ {error.message}"
+    spec, patch, pad = check.spec, check.patch_size, check.padding
     if patch is None:
         head = f"✓ **Whole image**: the model sees the entire picture at once. {whole_image_note(spec)}"
-        notes = settings_notes(spec, None, int(_number(padding)))
     else:
-        notes = settings_notes(spec, patch, pad)
         head = (
             f"✓ **{patch} px patches, {pad} px padding**: the model reads {patch}×{patch} px at a time and keeps "
             f"the inner {patch - 2 * pad} px of each (more where a patch touches the image border)."
         )
-    return "\n\n".join([head, *(f"⚠ {note}" for note in notes)])
-
-
-def _number(value: object) -> float:
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0.0
+    if check.run is not None and check.run.settings.auto_tiled:
+        head += f" This image is large: it runs as {check.run.patches} patches of {check.run.patch_size} px."
+    elif check.run is not None and check.run.patches > 1:
+        head += f" This image: {check.run.patches} patches."
+    return "\n\n".join([head, *(f"⚠ {note}" for note in page_notes(check.notes, spec))])
 
 
 class UpscaleOutputs(NamedTuple):
@@ -186,52 +184,34 @@ def upscale(
         With a one-line message for the page (bad image, settings, model, memory).
     """
     start = time.perf_counter()
-    spec = resolve_model(model)
-    patch, pad = tiling_settings(patch_size, padding)
-    scoring = bool(reference) and spec.scale > 1
-    config = config or AppConfig()
-    loaded = read_image(image, config, scale=1 if scoring else spec.scale)  # scoring: output = input size
-    for note in settings_notes(spec, patch, pad):
+    page = start_request(image, model, patch_size, padding, reference=bool(reference), config=config or AppConfig())
+    spec = page.spec
+    for note in page_notes(page.request.notes, spec):
         warn(note)
-    if reference and not scoring:
+    if reference and not page.scoring:
         warn(f"{spec.short_id} is a {spec.task} model (no upscaling): reference mode needs an upscaling model.")
-    reference_rgb = None
-    model_input: LoadedImage | np.ndarray = as_model_input(loaded)
-    if scoring:
-        with user_errors():
-            reference_rgb, model_input = reference_pair(loaded.rgb, spec.scale)
-    pixels = input_array(model_input)
-    height, width = pixels.shape[:2]
-    check_work(config.work_limits, spec, height, width, patch, pad)  # before the model is loaded: refusals are quick
     with user_errors():
         precision = check_precision(precision)
-    model_handle = load_upscaler(spec, progress, precision)
-    verb = "Upscaling with" if spec.scale > 1 else "Running"  # restoration models keep the size
-    input_rgb = rgb_view(pixels)
-    with ThreadPoolExecutor(max_workers=1) as encoder, Ticker(progress) as ticker, user_errors():
-        before = encoder.submit(_before_picture, input_rgb, reference_rgb, spec.scale)  # encoded while the model runs
-        ticker.step(f"Running {spec.short_id} on {width}×{height} px (a new size is prepared first: this can take a while)")
-        result = model_handle.upscaler.run(
-            model_input, patch_size=patch, padding=pad, limits=config.work_limits,
-            progress=lambda done, total: ticker.count(done, total, f"{verb} {spec.short_id}"),
-        )  # fmt: skip
-    report = result.report
-    output = np.asarray(result.image)
+    handle = load_upscaler(spec, progress, precision)
+    result, before = _run(handle, page, progress)
+    report, output = result.report, np.asarray(result.image)
+    pixels = arrange(page.request.image, "array")  # what the model ran on, in the upload's layout
     png = save_result_png(output, f"{Path(str(image)).stem}@{spec.scale}x-{spec.short_id}")
     input_png = save_result_png(pixels, "input") if report.plan is not None else Path(image)
     shown = display_copy(rgb_view(output))
     after = png if shown.shape == output.shape else save_result_png(shown, "after")  # RGB, full size: the same file
-    plan_view, seams_note = runview.plan_view(input_rgb, report)
+    plan_view, seams_note = runview.plan_view(page.request.image.rgb, report)
     quality, scores = ("", empty_scores())
-    if scoring:
-        quality, scores = score_output(spec.id, spec.scale, output, reference_rgb, pixels, report.total_seconds)
+    if page.scoring:
+        quality, scores = score_output(spec.id, spec.scale, output, page.reference, pixels, report.total_seconds)
     return UpscaleOutputs(
-        slider=(str(before.result()), str(after)),
+        slider=(str(before), str(after)),
         png=str(png),
         summary=runview.summary(
-            spec.short_id, spec.scale, report, shown=shown.shape[1], scoring=scoring, alpha=loaded.alpha is not None
-        ) + precision_note(report),
-        timings=runview.timings(report, model_handle.fresh, model_handle.seconds, time.perf_counter() - start),
+            spec.short_id, spec.scale, report, shown=shown.shape[1], scoring=page.scoring,
+            alpha=page.upload.alpha is not None,
+        ) + precision_note(report),  # fmt: skip
+        timings=runview.timings(report, handle.fresh, handle.seconds, time.perf_counter() - start),
         patch_times=runview.patch_times(report),
         plan_view=plan_view,
         seams_note=seams_note,
@@ -244,6 +224,20 @@ def upscale(
 def precision_note(report: UpscaleReport) -> str:
     """For a fast-precision run: what ran and why (measured speed-up and fidelity against exact); '' for exact."""
     return "" if report.fast is None else f"\n\n**Precision:** {report.fast.reason}."
+
+
+def _run(handle: LoadedUpscaler, page: PageRequest, progress: ProgressFn | None) -> tuple[UpscaleResult, Path]:
+    """Run the model with a ticker, and encode the slider's left picture meanwhile."""
+    spec = page.spec
+    width, height = page.request.image.size
+    verb = "Upscaling with" if spec.scale > 1 else "Running"  # restoration models keep the size
+    with ThreadPoolExecutor(max_workers=1) as encoder, Ticker(progress) as ticker, user_errors():
+        before = encoder.submit(_before_picture, page.request.image.rgb, page.reference, spec.scale)
+        ticker.step(f"Running {spec.short_id} on {width}×{height} px (a new size is prepared first: this can take a while)")
+        result = handle.upscaler.run_request(
+            page.request, progress=lambda done, total: ticker.count(done, total, f"{verb} {spec.short_id}")
+        )
+        return result, before.result()
 
 
 def _before_picture(input_rgb: np.ndarray, reference_rgb: np.ndarray | None, scale: int) -> Path:
@@ -308,7 +302,7 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
                     0, step=1, label="Patch size (px)", info="0 = whole image", elem_id="patch-size", min_width=140
                 )
                 padding = PixelNumber(0, step=1, label="Padding (px)", info="context around each patch", elem_id="padding", min_width=140)
-            status = gr.Markdown(settings_status(DEFAULT_CHOICE, 0, 0), elem_id="settings-status")
+            status = gr.Markdown(settings_status(str(BUNDLED_EXAMPLE), DEFAULT_CHOICE, 0, 0, config=config), elem_id="settings-status")
             reference = gr.Checkbox(
                 value=False,
                 label="Reference mode: treat my image as the high-resolution original and score the model",
@@ -362,8 +356,9 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
 
     light = {"queue": False, "api_visibility": "private"}
     model.change(model_info, inputs=model, outputs=info, **light)
-    for control in (model, patch_size, padding):
-        control.change(settings_status, inputs=[model, patch_size, padding], outputs=status, **light)
+    live_status = functools.update_wrapper(functools.partial(settings_status, config=config), settings_status)
+    for control in (image, model, patch_size, padding, reference):
+        control.change(live_status, inputs=[image, model, patch_size, padding, reference], outputs=status, **light)
     results = [slider, download, summary, timings, patch_times, plan_view, seams_note, quality, scores, last_run]
     seams_out = [heatmap, legend, heat_note]
 
@@ -381,10 +376,8 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
         return gr.Image(heat, visible=heat is not None), gr.HTML(visible=heat is not None), note
 
     def check(image_path: str | None, name: str, patch: Any, pad: Any, scoring: bool) -> None:
-        """Refuse a request that cannot run, before anything runs (its message shows as a toast only)."""
-        spec = resolve_model(name)
-        tiling_settings(patch, pad)
-        read_image(image_path, config, scale=1 if scoring and spec.scale > 1 else spec.scale)
+        """Refuse a request that cannot run, before anything runs (its message shows as a toast only; nothing is decoded)."""
+        preflight(image_path, name, patch, pad, reference=scoring, config=config)
 
     run.click(
         _cleared, outputs=results + seams_out, **light

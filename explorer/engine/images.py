@@ -4,8 +4,9 @@ The models take an H×W×3 uint8 RGB array and nothing else. :func:`load_image`
 turns a path, the bytes of an image file, a PIL image or a numpy array into
 that array (a :class:`LoadedImage`), keeping what the model cannot carry on the
 side: the alpha channel and whether the input was grayscale. After the model
-has run, :func:`restore` puts the output back in the input's channel layout and
-:func:`to_source_kind` back in the input's kind (array or PIL image).
+has run, :func:`restore` gives the output in the :data:`OutputLayout` asked for
+(by default the input's own channels and kind, array or PIL image);
+:func:`arrange` gives the input itself in that layout.
 
 Rules, in the order they are applied to files, bytes and PIL images:
 
@@ -37,7 +38,7 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Literal, Union
+from typing import Callable, Iterator, Literal, Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -53,10 +54,11 @@ __all__ = [
     "MAX_PIXELS_ENV",
     "ImageInput",
     "LoadedImage",
+    "OutputLayout",
     "SourceKind",
+    "arrange",
     "load_image",
     "restore",
-    "to_source_kind",
 ]
 
 RESAMPLING: dict[str, Image.Resampling] = {
@@ -71,6 +73,19 @@ ImageInput = Union[str, os.PathLike, bytes, Image.Image, np.ndarray, "LoadedImag
 """What :func:`load_image` accepts."""
 
 SourceKind = Literal["path", "bytes", "pil", "array"]
+
+OutputLayout = Literal["input", "array", "rgb"]
+"""How an output (or the input, :func:`arrange`) is returned.
+
+``"input"``: the input's kind and channels (a PIL image for a path, bytes or PIL
+input, an array for an array; gray, gray with alpha, RGB or RGBA).
+``"array"``: an array with the input's channels, gray with alpha as RGBA (an
+image array has no gray-and-alpha layout): H×W, H×W×3 or H×W×4.
+``"rgb"``: an H×W×3 array (gray repeated, alpha dropped), what the models and the scores see.
+"""
+
+SizeCheck = Callable[[int, int], None]
+"""Called with ``(width, height)`` before an image is decoded; raises to refuse it."""
 
 _SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I"})
 _GRAY_MODES = frozenset({"1", "L", "LA", "La"})
@@ -116,7 +131,7 @@ class LoadedImage:
         return width, height
 
 
-def load_image(image: ImageInput, *, max_pixels: int | None = None) -> LoadedImage:
+def load_image(image: ImageInput, *, max_pixels: int | None = None, check_size: SizeCheck | None = None) -> LoadedImage:
     """Read and validate an image, and normalise it to what the models take.
 
     Parameters
@@ -130,6 +145,11 @@ def load_image(image: ImageInput, *, max_pixels: int | None = None) -> LoadedIma
         Refuse images with more pixels (width × height) than this. Default:
         the ``UPSCALER_EXPLORER_MAX_PIXELS`` environment variable, else
         :data:`DEFAULT_MAX_PIXELS`.
+    check_size : callable, optional
+        Called with ``(width, height)`` as the file's header declares them,
+        before any pixel is decoded (an array: its shape), e.g. a server's
+        :meth:`~explorer.engine.limits.WorkLimits.check_input`; not called for
+        a :class:`LoadedImage`, which was checked when it was decoded.
 
     Returns
     -------
@@ -154,9 +174,9 @@ def load_image(image: ImageInput, *, max_pixels: int | None = None) -> LoadedIma
     at most one below ``round(v / 257)``). A multi-frame PIL image is read at
     frame 0 and left at the frame it was at.
     """
-    limit = _pixel_limit(max_pixels)
+    limit = _Budget(_pixel_limit(max_pixels), check_size)
     if isinstance(image, LoadedImage):  # decoded already (a front end read it under its own limits)
-        _check_pixel_budget(image.size, limit, "The image")
+        _check_pixel_budget(image.size, _Budget(limit.pixels, None), "The image")
         return image
     if isinstance(image, np.ndarray):
         loaded = _load_array(image, limit)
@@ -176,8 +196,8 @@ def load_image(image: ImageInput, *, max_pixels: int | None = None) -> LoadedIma
     return loaded
 
 
-def restore(rgb_out: np.ndarray, loaded: LoadedImage, scale: int) -> np.ndarray:
-    """Put the model's output back in the channel layout of the input.
+def restore(rgb_out: np.ndarray, loaded: LoadedImage, scale: int, layout: OutputLayout = "input") -> Image.Image | np.ndarray:
+    """The model's output in the layout asked for.
 
     Parameters
     ----------
@@ -187,12 +207,10 @@ def restore(rgb_out: np.ndarray, loaded: LoadedImage, scale: int) -> np.ndarray:
         The input, as :func:`load_image` returned it.
     scale : int
         The model's scale factor.
-
-    Returns
-    -------
-    ndarray
-        uint8: H'×W' for a grayscale input, H'×W'×2 for gray with alpha,
-        H'×W'×3 for RGB, H'×W'×4 for RGB with alpha.
+    layout : {"input", "array", "rgb"}
+        See :data:`OutputLayout`. With ``"input"``: H'×W' for a grayscale
+        input, H'×W'×2 for gray with alpha, H'×W'×3 for RGB, H'×W'×4 for RGB
+        with alpha, as a PIL image unless the input was an array.
 
     Raises
     ------
@@ -217,22 +235,28 @@ def restore(rgb_out: np.ndarray, loaded: LoadedImage, scale: int) -> np.ndarray:
             f"The model output is {rgb_out.dtype} of shape {rgb_out.shape}; a {width}×{height} input at scale "
             f"{scale} needs uint8 of shape {expected}: check the scale and crop any padding before restore()."
         )
-    channels = [_luma(rgb_out) if loaded.grayscale else rgb_out]
-    if loaded.alpha is not None:
-        channels.append(_upscale_alpha(loaded.alpha, (expected[1], expected[0])))
-    return channels[0] if len(channels) == 1 else np.dstack(channels)
+    if layout == "rgb":
+        return rgb_out
+    alpha = None if loaded.alpha is None else _upscale_alpha(loaded.alpha, (expected[1], expected[0]))
+    return _laid_out(rgb_out, _luma(rgb_out) if loaded.grayscale else None, alpha, loaded.source_kind, layout)
 
 
-def to_source_kind(array: np.ndarray, loaded: LoadedImage) -> Image.Image | np.ndarray:
-    """Return a restored array as the same kind of object as the input.
+def arrange(loaded: LoadedImage, layout: OutputLayout = "array") -> Image.Image | np.ndarray:
+    """The input itself in ``layout`` (see :data:`OutputLayout`), e.g. to save or show what the model ran on."""
+    if layout == "rgb":
+        return loaded.rgb
+    gray = loaded.rgb[..., 0] if loaded.grayscale else None
+    return _laid_out(loaded.rgb, gray, loaded.alpha, loaded.source_kind, layout)
 
-    An array input gives the array back; any other input (path, bytes or PIL
-    image) gives a PIL image of mode L, LA, RGB or RGBA, matching the array's
-    channels.
-    """
-    if loaded.source_kind == "array":
-        return array
-    return Image.fromarray(array)
+
+def _laid_out(
+    rgb: np.ndarray, gray: np.ndarray | None, alpha: np.ndarray | None, source_kind: SourceKind, layout: OutputLayout
+) -> Image.Image | np.ndarray:
+    if layout not in ("input", "array"):
+        raise ValueError(f"Unknown output layout {layout!r}: use 'input', 'array' or 'rgb'.")
+    colour = gray if gray is not None and (alpha is None or layout == "input") else rgb
+    array = colour if alpha is None else np.dstack([colour, alpha])
+    return Image.fromarray(array) if layout == "input" and source_kind != "array" else array
 
 
 def _pixel_limit(max_pixels: int | None) -> int:
@@ -243,8 +267,17 @@ def _pixel_limit(max_pixels: int | None) -> int:
     return max_pixels
 
 
-def _check_pixel_budget(size: tuple[int, int], limit: int, described: str) -> None:
+@dataclass(frozen=True)
+class _Budget:
+    pixels: int
+    check_size: SizeCheck | None
+
+
+def _check_pixel_budget(size: tuple[int, int], budget: _Budget, described: str) -> None:
     width, height = size
+    if budget.check_size is not None:
+        budget.check_size(width, height)
+    limit = budget.pixels
     bomb_limit = Image.MAX_IMAGE_PIXELS
     if bomb_limit and width * height > bomb_limit:  # checked here: Pillow would only warn, and filters are global
         raise ImageError(
@@ -260,7 +293,7 @@ def _check_pixel_budget(size: tuple[int, int], limit: int, described: str) -> No
         )
 
 
-def _load_path(path: Path, limit: int) -> LoadedImage:
+def _load_path(path: Path, limit: _Budget) -> LoadedImage:
     if not path.exists():
         raise ImageError(f"No file at {path}: check the path (relative paths start at {Path.cwd()}).")
     if path.is_dir():
@@ -270,13 +303,13 @@ def _load_path(path: Path, limit: int) -> LoadedImage:
     return _load_encoded(path, f"File {path}", "path", limit)
 
 
-def _load_bytes(data: bytes, limit: int) -> LoadedImage:
+def _load_bytes(data: bytes, limit: _Budget) -> LoadedImage:
     if not data:
         raise ImageError("The image data is empty (0 bytes): pass the whole content of an image file.")
     return _load_encoded(io.BytesIO(data), "The image data", "bytes", limit)
 
 
-def _load_encoded(source: Path | io.BytesIO, described: str, source_kind: SourceKind, limit: int) -> LoadedImage:
+def _load_encoded(source: Path | io.BytesIO, described: str, source_kind: SourceKind, limit: _Budget) -> LoadedImage:
     with _pillow_errors_explained(described):
         opened = Image.open(source)  # reads the header only
     with opened:
@@ -306,7 +339,7 @@ def _pillow_errors_explained(described: str) -> Iterator[None]:
         ) from error
 
 
-def _load_pil(image: Image.Image, described: str, source_kind: SourceKind, limit: int) -> LoadedImage:
+def _load_pil(image: Image.Image, described: str, source_kind: SourceKind, limit: _Budget) -> LoadedImage:
     _check_pixel_budget(image.size, limit, described)
     with _pillow_errors_explained(described):
         notes = _decoding_notes(image, described)
@@ -359,7 +392,7 @@ def _channels(image: Image.Image, described: str) -> np.ndarray:
     return pixels if pixels.ndim == 3 else pixels[..., None]
 
 
-def _load_array(array: np.ndarray, limit: int) -> LoadedImage:
+def _load_array(array: np.ndarray, limit: _Budget) -> LoadedImage:
     channels = array[..., None] if array.ndim == 2 else array
     if channels.ndim != 3 or channels.shape[2] not in (1, 3, 4):
         raise ImageError(

@@ -22,7 +22,7 @@ from pathlib import Path
 from explorer.engine import custom, store
 from explorer.engine.formats.detect import KERAS_SUFFIXES
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec
-from explorer.engine.runner import get_loaded_model
+from explorer.engine.runner import load_model
 from explorer.errors import ExplorerError, ModelFormatError, ModelNotFoundError
 
 __all__ = ["ModelReference", "ResolvedModel", "find_model_json", "is_model_file", "resolve"]
@@ -42,10 +42,14 @@ class ResolvedModel:
     path : pathlib.Path or None
         The verified model file on disk (None only when a registry model was
         resolved with ``fetch=False``).
+    loaded_now : bool
+        True when resolving loaded the file (your own files are loaded to
+        learn their scale); registry models are loaded later, by :class:`~explorer.Upscaler`.
     """
 
     spec: ModelSpec
     path: Path | None
+    loaded_now: bool = False
 
 
 def is_model_file(reference: ModelReference) -> bool:
@@ -118,12 +122,12 @@ def resolve(
     path = _locate(os.fspath(reference), offline=offline, status=status)
     provisional = custom.custom_spec(reference, path, input_range=input_range, divisibility_factor=divisibility_factor)
     try:
-        loaded = get_loaded_model(path)
+        model, loaded_now = load_model(path)
     except ModelFormatError:
         if store.is_url(os.fspath(reference)):  # keep no download that failed: the next run fetches it again
             store.forget_url_model(os.fspath(reference))
         raise
-    return ResolvedModel(custom.with_file_facts(provisional, loaded, scale), path)
+    return ResolvedModel(custom.with_file_facts(provisional, model, scale), path, loaded_now)
 
 
 def _locate(text: str, *, offline: bool | None, status: Callable[[str], None] | None) -> Path:

@@ -48,7 +48,7 @@ from explorer.engine.runtimes import (
 from explorer.engine.tiling import round_up_to_multiple
 from explorer.errors import ModelFormatError, SettingsError
 
-__all__ = ["BATCH_PIXELS", "MAX_BATCH", "LoadedModel", "ModelRunner", "clear_model_cache", "get_loaded_model", "padded_size"]
+__all__ = ["BATCH_PIXELS", "MAX_BATCH", "LoadedModel", "ModelRunner", "clear_model_cache", "get_loaded_model", "load_model", "padded_size"]
 
 BATCH_PIXELS = 256 * 256
 """Same-size patches run together up to this many input pixels per call. Measured on 2 cores, 25 patches took
@@ -361,7 +361,12 @@ _loading: dict[Path, threading.Lock] = {}
 
 
 def get_loaded_model(model_path: Path) -> LoadedModel:
-    """Load the model file at ``model_path``, or return the copy already loaded.
+    """Load the model file at ``model_path``, or return the copy already loaded (see :func:`load_model`)."""
+    return load_model(model_path)[0]
+
+
+def load_model(model_path: Path) -> tuple[LoadedModel, bool]:
+    """Load the model file at ``model_path``, or return the copy already loaded, and say which.
 
     Concurrent first requests for the same file wait for one load instead of
     each loading a copy (MAXIM takes ~2 GB and 20 s per load).
@@ -370,18 +375,25 @@ def get_loaded_model(model_path: Path) -> LoadedModel:
     ----------
     model_path : pathlib.Path
         The verified model file on disk (TF.js model.json or Keras file).
+
+    Returns
+    -------
+    tuple
+        ``(model, loaded_now)``: ``loaded_now`` is True when this call loaded
+        the file, False when it was loaded already (by an earlier call, or by
+        a concurrent one this call waited for).
     """
     key = Path(model_path)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
-            return _cache[key]
+            return _cache[key], False
         key_lock = _loading.setdefault(key, threading.Lock())
     with key_lock:
         with _cache_lock:
             if key in _cache:
                 _cache.move_to_end(key)
-                return _cache[key]
+                return _cache[key], False
         try:
             loaded = _load(key)
         except BaseException:
@@ -393,7 +405,7 @@ def get_loaded_model(model_path: Path) -> LoadedModel:
             _cache[key] = loaded
             while len(_cache) > settings.model_cache_size():
                 _cache.popitem(last=False)
-    return loaded
+    return loaded, True
 
 
 def clear_model_cache() -> None:

@@ -10,28 +10,26 @@ input's layout and kind.
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 import numpy as np
 
 from explorer.engine import images
 from explorer.engine.formats.detect import ModelFile
-from explorer.engine.images import ImageInput
+from explorer.engine.images import ImageInput, OutputLayout
 from explorer.engine.limits import WorkLimits
 from explorer.engine.precision import FastVerdict, check_precision
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec
-from explorer.engine.resolve import resolve
-from explorer.engine.runner import ModelRunner, get_loaded_model
-from explorer.engine.tiling import TilePlan, plan_patches, settle_patch_settings, stitch
+from explorer.engine.request import UpscaleRequest, prepare
+from explorer.engine.resolve import ResolvedModel, resolve
+from explorer.engine.runner import ModelRunner, load_model
+from explorer.engine.tiling import TilePlan, stitch
 
 __all__ = ["UpscaleReport", "UpscaleResult", "Upscaler"]
-
-log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -154,11 +152,13 @@ class Upscaler:
 
     Parameters
     ----------
-    model : str, path or ModelSpec, default ``"@upscalerjs/default-model"``
+    model : str, path, ModelSpec or ResolvedModel, default ``"@upscalerjs/default-model"``
         A registry id (``"@upscalerjs/esrgan-slim/4x"``), an alias
         (``"esrgan-slim/4x"``), a :class:`ModelSpec`, or your own model: a
         TF.js model.json (its path, its folder, or an ``http(s)://`` URL) or a
-        Keras ``.keras``/``.h5`` file.
+        Keras ``.keras``/``.h5`` file; or what
+        :func:`~explorer.engine.resolve.resolve` returned for one (its files
+        are not looked up again).
     scale : int, optional
         Your model's scale; inferred with a small probe when not given.
     input_range : "0,255" or "0,1", optional
@@ -185,7 +185,7 @@ class Upscaler:
 
     def __init__(
         self,
-        model: str | os.PathLike | ModelSpec = DEFAULT_MODEL,
+        model: str | os.PathLike | ModelSpec | ResolvedModel = DEFAULT_MODEL,
         *,
         scale: int | None = None,
         input_range: str | tuple[float, float] | None = None,
@@ -195,19 +195,22 @@ class Upscaler:
         status: Callable[[str], None] | None = None,
         precision: str = "exact",
     ) -> None:
-        resolved = resolve(
-            model,
+        resolved = model if isinstance(model, ResolvedModel) and model.path is not None else resolve(
+            model.spec if isinstance(model, ResolvedModel) else model,
             scale=scale,
             input_range=input_range,
             divisibility_factor=divisibility_factor,
             source=source,
             offline=offline,
             status=status,
-        )
+        )  # fmt: skip
         assert resolved.path is not None, "resolve() fetches unless told not to"
         self.spec = resolved.spec
         self.precision = check_precision(precision)
-        self._runner = ModelRunner(resolved.spec, get_loaded_model(resolved.path), self.precision)
+        loaded, loaded_now = load_model(resolved.path)
+        self.loaded_now = loaded_now or resolved.loaded_now
+        """True if making this Upscaler loaded the model file; False if this process had it loaded already."""
+        self._runner = ModelRunner(resolved.spec, loaded, self.precision)
         self.fast = self._runner.prepare()  # runtime decisions now, never beside the first calls
         """For ``precision="fast"``: the :class:`FastVerdict` (bf16 or exact, and why); None for ``exact``."""
 
@@ -297,75 +300,110 @@ class Upscaler:
         progress: ProgressCallback | None = None,
         limits: WorkLimits | None = None,
     ) -> UpscaleResult:
-        """Like :meth:`upscale`, and also return an :class:`UpscaleReport`."""
-        start = time.perf_counter()
-        loaded = images.load_image(image)
-        rgb, report = self._upscale_rgb(loaded.rgb, patch_size, padding, progress, limits)
-        restored = images.restore(rgb, loaded, self.scale)
-        result = images.to_source_kind(restored, loaded)
-        report = replace(report, total_seconds=time.perf_counter() - start)
-        return UpscaleResult(result, report)
+        """Like :meth:`upscale`, and also return an :class:`UpscaleReport`.
 
-    def _upscale_rgb(
+        The advice about the settings (seams, rounding) is given as Python warnings.
+        """
+        request = self.prepare(image, patch_size=patch_size, padding=padding, limits=limits)
+        for note in request.notes:
+            warnings.warn(note.text(model=self.spec.id), stacklevel=2)
+        return self.run_request(request, progress=progress)
+
+    def prepare(
         self,
-        rgb: np.ndarray,
-        patch_size: int | None,
-        padding: int | None,
-        progress: ProgressCallback | None,
+        image: ImageInput,
+        *,
+        patch_size: int | None = None,
+        padding: int | None = None,
         limits: WorkLimits | None = None,
-    ) -> tuple[np.ndarray, UpscaleReport]:
-        height, width = rgb.shape[:2]
-        if limits is not None:  # refuse what exceeds them before tracing or running anything
-            limits.check(self.spec, height, width, patch_size, padding)
-        deadline = limits.deadline() if limits is not None else None
-        chosen = settle_patch_settings(self.spec, height, width, patch_size, padding)
-        for note in chosen.notes:
-            warnings.warn(note.text(model=self.spec.id), stacklevel=3)
-        if chosen.auto_tiled:
-            log.info("Image of %dx%d is large: tiling it %d/%d.", width, height, chosen.patch_size, chosen.padding)
-        patch_size = chosen.patch_size
-        pixels = self._runner.pad(rgb, patch_size)
-        plan = None if patch_size is None else plan_patches(pixels.shape[0], pixels.shape[1], patch_size, chosen.padding)
-        timings: list[float] = []
-        traced = False
-        batch = 1 if plan is None else min(len(plan), self._runner.batch_size(*plan.patch_shape))
+        layout: OutputLayout = "input",
+    ) -> UpscaleRequest:
+        """Decode, check and plan a run of this model without running it (:func:`explorer.engine.request.prepare`)."""
+        return prepare(self.spec, image, patch_size=patch_size, padding=padding, limits=limits, layout=layout)
 
-        def run(pieces: list[np.ndarray], total: int) -> np.ndarray:
-            nonlocal traced
-            if deadline is not None:  # between calls: a run past its time stops here
-                limits.check_deadline(deadline, len(timings), total)
-            start = time.perf_counter()
-            outputs, traced_now = self._runner(np.stack(pieces))
-            timings.extend([(time.perf_counter() - start) / len(pieces)] * len(pieces))
-            traced = traced or traced_now
-            for done in range(len(timings) - len(pieces) + 1, len(timings) + 1):
-                if progress:
-                    progress(done, total)  # still one step per patch
-            return outputs
+    def run_request(self, request: UpscaleRequest, *, progress: ProgressCallback | None = None) -> UpscaleResult:
+        """Run a prepared request: exactly its plan, on its decoded image, returned in its layout.
 
+        Parameters
+        ----------
+        request : UpscaleRequest
+            From :meth:`prepare` (or :func:`explorer.engine.request.prepare` for this model).
+        progress : callable, optional
+            Called as ``progress(done, total)`` after each patch.
+
+        Raises
+        ------
+        ValueError
+            The request is for another model.
+        WorkLimitError
+            The run outlasted its limits' time (stopped between patches).
+        """
+        if request.spec.id != self.spec.id:
+            raise ValueError(f"This request is for {request.spec.id}; this Upscaler runs {self.spec.id}.")
+        start = time.perf_counter()
+        calls = _ModelCalls(self._runner, request, progress)
+        rgb = self._infer(request, calls)
+        image = images.restore(rgb, request.image, self.scale, request.layout)
+        return UpscaleResult(image, self._report(request, calls, request.prepare_seconds + time.perf_counter() - start))
+
+    def _infer(self, request: UpscaleRequest, calls: _ModelCalls) -> np.ndarray:
+        """The model's RGB output for the request's image: whole, or patch by patch and stitched."""
+        height, width = request.image.rgb.shape[:2]
+        plan = request.run.plan
+        pixels = self._runner.pad(request.image.rgb, request.run.patch_size)
         if plan is None:
-            output = run([pixels], 1)[0]
+            output = calls([pixels])[0]
         else:
             patches = list(plan)
-            groups = (patches[i : i + batch] for i in range(0, len(patches), batch))
-            output = stitch(plan, (out for group in groups for out in run([p.read(pixels) for p in group], len(plan))), self.scale)
-        report = UpscaleReport(
+            groups = (patches[i : i + calls.batch] for i in range(0, len(patches), calls.batch))
+            output = stitch(plan, (out for group in groups for out in calls([p.read(pixels) for p in group])), self.scale)
+        return self._runner.crop(output, height, width)
+
+    def _report(self, request: UpscaleRequest, calls: _ModelCalls, total_seconds: float) -> UpscaleReport:
+        width, height = request.image.size
+        return UpscaleReport(
             model=self.spec.id,
             input_size=(width, height),
             output_size=(width * self.scale, height * self.scale),
-            patch_size=patch_size,
-            padding=chosen.padding if patch_size is not None else None,
-            auto_tiled=chosen.auto_tiled,
-            patches=len(timings),
-            traced=traced,
+            patch_size=request.run.patch_size,
+            padding=request.run.padding,
+            auto_tiled=request.run.settings.auto_tiled,
+            patches=len(calls.seconds),
+            traced=calls.traced,
             load_seconds=self.load_seconds,
-            inference_seconds=sum(timings),
-            total_seconds=sum(timings),
-            patch_seconds=tuple(timings),
-            plan=plan,
-            batch=batch,
+            inference_seconds=sum(calls.seconds),
+            total_seconds=total_seconds,
+            patch_seconds=tuple(calls.seconds),
+            plan=request.run.plan,
+            batch=calls.batch,
             runtime=self.fast.runtime if self.fast is not None and self.fast.used else self._runner.runtime,
             precision="fast" if self.fast is not None and self.fast.used else "exact",
             fast=self.fast,
         )
-        return self._runner.crop(output, height, width), report
+
+
+class _ModelCalls:
+    """The model calls of one run: same-size patches batched, the time limit checked between calls, progress per patch, timings."""
+
+    def __init__(self, runner: ModelRunner, request: UpscaleRequest, progress: ProgressCallback | None) -> None:
+        plan = request.run.plan
+        self._runner = runner
+        self._progress = progress
+        self._limits = request.limits
+        self._deadline = request.limits.deadline() if request.limits is not None else None
+        self.total = request.run.patches
+        self.batch = 1 if plan is None else min(len(plan), runner.batch_size(*plan.patch_shape))
+        self.seconds: list[float] = []
+        self.traced = False
+
+    def __call__(self, pieces: list[np.ndarray]) -> np.ndarray:
+        if self._deadline is not None:  # between calls: a run past its time stops here
+            self._limits.check_deadline(self._deadline, len(self.seconds), self.total)
+        start = time.perf_counter()
+        outputs, traced = self._runner(np.stack(pieces))
+        self.seconds.extend([(time.perf_counter() - start) / len(pieces)] * len(pieces))
+        self.traced = self.traced or traced
+        if self._progress is not None:
+            for done in range(len(self.seconds) - len(pieces) + 1, len(self.seconds) + 1):
+                self._progress(done, self.total)  # still one step per patch
+        return outputs

@@ -17,18 +17,17 @@ from explorer.app.common import (
     model_choices,
     model_label,
     model_summary,
+    page_settings,
     resolve_model,
-    settings_notes,
-    tiling_settings,
     whole_image_note,
 )
 from explorer.engine.registry import get_spec
 
 
 def test_patch_size_zero_means_the_whole_image():
-    assert tiling_settings(0, 8) == (None, None)
-    assert tiling_settings(None, None) == (None, None)
-    assert tiling_settings(64.0, 4.0) == (64, 4)
+    assert page_settings(0, 8) == (None, None)
+    assert page_settings(None, None) == (None, None)
+    assert page_settings(64.0, 4.0) == (64, 4)
 
 
 @pytest.mark.parametrize(
@@ -37,17 +36,8 @@ def test_patch_size_zero_means_the_whole_image():
 )
 def test_settings_that_break_the_rules_are_errors_for_the_page(patch, padding, message):
     with pytest.raises(gr.Error) as caught:
-        tiling_settings(patch, padding)
+        page_settings(patch, padding)
     assert message in caught.value.message
-
-
-def test_notes_warn_about_seams_and_rounding():
-    assert settings_notes(get_spec("default-model"), None, None) == []
-    assert "seams" in settings_notes(get_spec("default-model"), 64, 0)[0]
-    assert settings_notes(get_spec("default-model"), 64, 4) == []
-    maxim = [s for s in list_models() if s.divisibility_factor]
-    if maxim:
-        assert "patch size 100 becomes 128" in settings_notes(maxim[0], 100, 4)[0]
 
 
 def test_model_choices_list_every_model_once_upscaling_first():

@@ -8,9 +8,7 @@ import pytest
 from PIL import Image
 
 from explorer.app.config import AppConfig
-from explorer.app.pictures import as_model_input, display_copy, input_array, read_image, rgb_view
-from explorer.engine.images import load_image
-from explorer.errors import ImageError
+from explorer.app.pictures import display_copy, read_image, rgb_view
 
 
 def test_images_over_the_app_limit_are_refused_with_the_limit(tmp_path):
@@ -18,10 +16,7 @@ def test_images_over_the_app_limit_are_refused_with_the_limit(tmp_path):
     Image.new("RGB", (300, 200)).save(path)
     with pytest.raises(gr.Error) as caught:
         read_image(str(path), AppConfig(max_pixels=200 * 200))
-    assert "300×200 = 60,000 pixels" in caught.value.message and "40,000" in caught.value.message
-    with pytest.raises(gr.Error) as caught:
-        read_image(str(path), AppConfig(max_output_pixels=500_000), scale=4)
-    assert "1200×800" in caught.value.message
+    assert "300×200 = 60,000 pixels; this server takes up to 40,000 (200×200)" in caught.value.message
     assert read_image(str(path), AppConfig()).size == (300, 200)
 
 
@@ -41,7 +36,7 @@ BAD_UPLOADS = {
     "empty.png": (b"", "empty (0 bytes)"),
     "notes.txt": (b"just some text\n", "not an image"),
     "page.png": (b"<!doctype html><html><body>hello</body></html>", "not an image"),
-    "bomb.png": (_png_declaring(30000, 30000), "declares more pixels than this app takes"),
+    "bomb.png": (_png_declaring(30000, 30000), "declares more pixels than this server takes"),
     "nothing.png": (_png_declaring(0, 0), "not an image"),
     "cut.png": (None, "truncated or damaged"),
 }
@@ -72,29 +67,6 @@ def test_unreadable_or_missing_images_are_errors(tmp_path):
         read_image(None, AppConfig())
 
 
-@pytest.mark.parametrize("mode", ["L", "LA", "RGBA", "RGB"])
-def test_model_input_keeps_alpha_and_gray(tmp_path, mode):
-    path = tmp_path / f"{mode}.png"
-    Image.new(mode, (5, 4), (90,) * len(mode)).save(path)
-    loaded = load_image(path)
-    again = load_image(as_model_input(loaded))
-    assert again.grayscale == (mode == "L") and (again.alpha is not None) == mode.endswith("A")
-    np.testing.assert_array_equal(again.rgb, loaded.rgb)
-
-
-@pytest.mark.parametrize("mode", ["L", "LA", "RGBA", "RGB"])
-def test_a_decoded_upload_is_not_decoded_again(tmp_path, mode):
-    path = tmp_path / f"{mode}.png"
-    Image.new(mode, (5, 4), (90,) * len(mode)).save(path)
-    source = as_model_input(read_image(str(path), AppConfig()))
-    assert load_image(source) is source  # Upscaler.run takes it as it is
-    saved = input_array(source)
-    expected = np.asarray(Image.open(path).convert({"L": "L", "LA": "RGBA"}.get(mode, mode)))
-    np.testing.assert_array_equal(saved, expected)  # gray stays H×W; gray with alpha becomes RGBA
-    with pytest.raises(ImageError, match="more than the limit of 10"):
-        load_image(source, max_pixels=10)  # the library's own limit still applies
-
-
 def test_display_copies_are_capped_but_small_images_untouched():
     small = np.zeros((40, 30, 3), np.uint8)
     assert display_copy(small) is small
@@ -102,7 +74,7 @@ def test_display_copies_are_capped_but_small_images_untouched():
 
 
 
-def test_rgb_view_for_every_layout():
+def test_rgb_view_for_every_array_layout():
     gray = np.full((2, 3), 7, np.uint8)
     assert rgb_view(gray).shape == (2, 3, 3) and (rgb_view(gray) == 7).all()
     rgba = np.zeros((2, 3, 4), np.uint8)

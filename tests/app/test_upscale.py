@@ -161,12 +161,32 @@ def test_padding_zero_warns_about_seams(photo):
         upscale(str(photo), "pixel-upsampler/x2", 32, 0, False, None)
 
 
-def test_settings_status_explains_rules_live():
-    assert settings_status("default-model", 0, 0).startswith("✓ **Whole image**")
-    assert "64 px patches, 4 px padding" in settings_status("default-model", 64, 4)
-    assert settings_status("default-model", 64, 32).startswith("✗") and "twice" in settings_status("default-model", 64, 32)
-    assert "seams" in settings_status("default-model", 64, 0)
+def test_settings_status_explains_rules_live(photo):
+    assert settings_status(None, "default-model", 0, 0).startswith("✓ **Whole image**")
+    assert "64 px patches, 4 px padding" in settings_status(None, "default-model", 64, 4)
+    assert settings_status(None, "default-model", 64, 32).startswith("✗") and "twice" in settings_status(None, "default-model", 64, 32)
+    assert "seams" in settings_status(None, "default-model", 64, 0)
+    assert "This image: 6 patches." in settings_status(str(photo), "esrgan-slim/2x", 32, 4)  # 64×48 in 32 px patches
     assert "esrgan-slim/4x" in model_info("esrgan-slim/4x") and "parameters" in model_info("esrgan-slim/4x")
+
+
+@pytest.mark.parametrize(
+    ("patch_size", "padding", "reference", "config"),
+    [
+        (8, 0, False, AppConfig()),  # the server's smallest patch is 16
+        (64, 32, False, AppConfig()),
+        (3.5, 0, False, AppConfig()),
+        (16, 4, False, AppConfig(max_patches=4)),
+        (0, 0, False, AppConfig(max_output_pixels=100 * 100)),
+        (0, 0, False, AppConfig(max_pixels=1000)),
+        (16, 0, True, AppConfig(max_patches=2)),  # reference mode: the shrunk copy's patches count
+    ],
+    ids=["small-patch", "rules", "fraction", "patches", "output", "input", "reference-patches"],
+)
+def test_the_live_check_refuses_what_the_run_refuses_in_the_same_words(photo, patch_size, padding, reference, config):
+    with pytest.raises(gr.Error) as caught:
+        upscale(str(photo), "default-model", patch_size, padding, reference, None, config=config)
+    assert settings_status(str(photo), "default-model", patch_size, padding, reference, config=config) == f"✗ {caught.value.message}"
 
 
 def test_reference_mode_output_limit_counts_the_real_output(tmp_path):

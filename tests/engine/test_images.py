@@ -16,8 +16,8 @@ from explorer.engine.images import (
     MAX_PIXELS_ENV,
     LoadedImage,
     load_image,
+    arrange,
     restore,
-    to_source_kind,
 )
 from explorer.errors import ImageError
 from tests.helpers import rgba_with_hard_edge
@@ -104,7 +104,7 @@ def test_rgba_keeps_alpha_and_restore_upscales_it_to_the_exact_size() -> None:
     np.testing.assert_array_equal(loaded.rgb, rgba[..., :3])
     np.testing.assert_array_equal(loaded.alpha, rgba[..., 3])
 
-    restored = restore(nearest_upscale(loaded.rgb, 4), loaded, 4)
+    restored = np.asarray(restore(nearest_upscale(loaded.rgb, 4), loaded, 4))
 
     assert restored.shape == (64, 64, 4) and restored.dtype == np.uint8
     np.testing.assert_array_equal(restored[..., :3], nearest_upscale(rgba[..., :3], 4))
@@ -135,9 +135,8 @@ def test_la_is_grayscale_with_alpha(tmp_path: Path) -> None:
     np.testing.assert_array_equal(loaded.rgb, np.dstack([gray] * 3))
     np.testing.assert_array_equal(loaded.alpha, alpha)
     restored = restore(nearest_upscale(loaded.rgb, 2), loaded, 2)
-    assert restored.shape == (128, 128, 2)
-    np.testing.assert_array_equal(restored[..., 0], nearest_upscale(gray, 2))
-    assert to_source_kind(restored, loaded).mode == "LA"
+    assert restored.mode == "LA"
+    np.testing.assert_array_equal(np.asarray(restored)[..., 0], nearest_upscale(gray, 2))
 
 
 def test_palette_without_transparency_becomes_rgb(tmp_path: Path) -> None:
@@ -176,8 +175,7 @@ def test_bilevel_image_is_grayscale(tmp_path: Path) -> None:
     assert loaded.source_mode == "1" and loaded.grayscale and loaded.alpha is None
     np.testing.assert_array_equal(loaded.rgb[..., 0], np.where(bits, 255, 0))
     restored = restore(nearest_upscale(loaded.rgb, 2), loaded, 2)
-    assert restored.shape == (bits.shape[0] * 2, bits.shape[1] * 2)
-    assert to_source_kind(restored, loaded).mode == "L"
+    assert restored.mode == "L" and restored.size == (bits.shape[1] * 2, bits.shape[0] * 2)
 
 
 def test_cmyk_becomes_rgb_and_without_a_profile_says_its_colours_are_approximate(tmp_path: Path) -> None:
@@ -382,7 +380,7 @@ def test_pillow_bomb_limit_holds_even_when_our_limit_is_raised(tmp_path: Path) -
             load_image(path, max_pixels=200_000_000)
 
 
-# --- restore, to_source_kind -------------------------------------------------------
+# --- restore, arrange: output layouts -------------------------------------------------------
 
 
 def test_grayscale_restore_takes_the_luma(astronaut: np.ndarray) -> None:
@@ -413,13 +411,12 @@ def test_restore_refuses_an_output_of_the_wrong_size(astronaut: np.ndarray) -> N
         (rgba_with_hard_edge(), "RGBA"),
     ],
 )
-def test_to_source_kind_matches_the_input_kind(tmp_path: Path, array: np.ndarray, mode: str) -> None:
+def test_the_input_layout_matches_the_input_kind(tmp_path: Path, array: np.ndarray, mode: str) -> None:
     path = tmp_path / "input.png"
     Image.fromarray(array).save(path)
     for image in (path, path.read_bytes(), Image.open(path), array):
         loaded = load_image(image)
-        restored = restore(nearest_upscale(loaded.rgb, 2), loaded, 2)
-        result = to_source_kind(restored, loaded)
+        result = restore(nearest_upscale(loaded.rgb, 2), loaded, 2)
         if isinstance(image, np.ndarray):
             assert isinstance(result, np.ndarray) and result.shape[:2] == (32, 32)
         else:
@@ -431,3 +428,39 @@ def test_loaded_image_is_frozen(astronaut: np.ndarray) -> None:
     assert isinstance(loaded, LoadedImage)
     with pytest.raises(AttributeError):
         loaded.grayscale = True
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "RGB", "RGBA"])
+def test_array_and_rgb_layouts_for_every_input(tmp_path: Path, mode: str) -> None:
+    pixels = np.random.default_rng(3).integers(0, 256, (6, 5, len(mode)), dtype=np.uint8)
+    path = tmp_path / f"{mode}.png"
+    Image.fromarray(pixels[..., 0] if mode == "L" else pixels, mode).save(path)
+    loaded = load_image(path)
+    as_array = {"L": "L", "LA": "RGBA"}.get(mode, mode)  # an array has no gray-and-alpha layout: RGBA
+    expected = np.asarray(Image.open(path).convert(as_array))
+    np.testing.assert_array_equal(arrange(loaded, "array"), expected)
+    assert isinstance(arrange(loaded, "input"), Image.Image) and arrange(loaded, "input").mode == mode
+    np.testing.assert_array_equal(arrange(loaded, "rgb"), loaded.rgb)
+    output = restore(nearest_upscale(loaded.rgb, 2), loaded, 2, "array")
+    colour = slice(0, 3) if mode.endswith("A") else slice(None)
+    np.testing.assert_array_equal(output[..., colour], nearest_upscale(expected, 2)[..., colour])
+    assert output.shape == nearest_upscale(expected, 2).shape
+    if mode.endswith("A"):  # the alpha resized as for the input's own layout
+        np.testing.assert_array_equal(output[..., 3], np.asarray(restore(nearest_upscale(loaded.rgb, 2), loaded, 2))[..., -1])
+    assert restore(nearest_upscale(loaded.rgb, 2), loaded, 2, "rgb").shape == (12, 10, 3)
+
+
+def test_a_size_check_sees_the_header_before_any_pixel_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "wide.png"
+    Image.new("RGB", (300, 200)).save(path)
+    seen = []
+
+    def refuse(width: int, height: int) -> None:
+        seen.append((width, height))
+        raise ImageError("too wide")
+
+    with pytest.raises(ImageError, match="too wide"):
+        load_image(path, check_size=refuse)
+    assert seen == [(300, 200)]
+    loaded = load_image(path)
+    assert load_image(loaded, check_size=refuse) is loaded  # decoded already: checked when it was decoded
