@@ -175,6 +175,7 @@ BAD_SETTINGS = [
     ("-10", "200", "cannot be negative"),
     ("3.5", "0", "use 3 or 4"),
     ("1e300", "4", "out of range"),
+    ("8", "2", "below this server's smallest, 16 px"),  # a server limit: the live status knows it too
 ]
 
 
