@@ -1,7 +1,7 @@
 """Loaded models and their calling contract.
 
 Loading a model file (reading shards, building layers) and tracing it for a new
-input shape are the slow steps; both happen once. :func:`get_loaded_model`
+input shape are the slow steps; both happen once. :func:`load_model`
 keeps the most recently used files (bounded, so a long-running app does not
 grow without limit), and every :class:`~explorer.Upscaler` on the same file
 shares one :class:`LoadedModel`.
@@ -48,7 +48,7 @@ from explorer.engine.runtimes import (
 from explorer.engine.tiling import round_up_to_multiple
 from explorer.errors import ModelFormatError, SettingsError
 
-__all__ = ["BATCH_PIXELS", "MAX_BATCH", "LoadedModel", "ModelRunner", "clear_model_cache", "get_loaded_model", "load_model", "padded_size"]
+__all__ = ["BATCH_PIXELS", "MAX_BATCH", "LoadedModel", "ModelRunner", "clear_model_cache", "load_model", "padded_size"]
 
 BATCH_PIXELS = 256 * 256
 """Same-size patches run together up to this many input pixels per call. Measured on 2 cores, 25 patches took
@@ -358,11 +358,6 @@ def _load(model_path: Path) -> LoadedModel:
 _cache: collections.OrderedDict[Path, LoadedModel] = collections.OrderedDict()
 _cache_lock = threading.Lock()
 _loading: dict[Path, threading.Lock] = {}
-
-
-def get_loaded_model(model_path: Path) -> LoadedModel:
-    """Load the model file at ``model_path``, or return the copy already loaded (see :func:`load_model`)."""
-    return load_model(model_path)[0]
 
 
 def load_model(model_path: Path) -> tuple[LoadedModel, bool]:
