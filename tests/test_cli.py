@@ -249,3 +249,18 @@ def test_a_glob_or_folder_with_nothing_in_it_is_reported(cli, tmp_path):
     assert result.returncode == 2
     assert "no images" in result.stderr and "no file matches 'nothing-*.png'" in result.stderr
     assert (tmp_path / "a@2x.png").is_file()
+
+
+def test_one_input_is_decoded_once_and_its_notes_said_in_the_options_names(tmp_path, monkeypatch, capsys):
+    from explorer.cli import main
+    from explorer.engine import images
+
+    decodes = []
+    real = images._channels
+    monkeypatch.setattr(images, "_channels", lambda image, described: decodes.append(described) or real(image, described))
+    source = tmp_path / "in.png"
+    Image.fromarray(np.random.default_rng(2).integers(0, 256, (40, 50, 3), dtype=np.uint8)).save(source)
+    assert main(["upscale", str(source), "-m", "pixel-upsampler/x2", "--patch-size", "32", "-q"]) == 0
+    assert len(decodes) == 1  # checked before the model loads, and that decoded image is what runs
+    assert "--patch-size without --padding: seams may show" in capsys.readouterr().err
+    assert Image.open(tmp_path / "in@2x.png").size == (100, 80)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from explorer.batch import DoneRecord, RunSettings, check_output, expand_inputs, output_format, plan_jobs, sweep_and_say
 from explorer.cli._ray import add_engine_options, check_engine_options, upscale_on_ray
@@ -19,6 +18,9 @@ from explorer.engine.output import DEFAULT_QUALITY, FORMATS
 from explorer.engine.precision import PRECISIONS
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec
 from explorer.errors import ExplorerError
+
+if TYPE_CHECKING:
+    from explorer.engine.images import LoadedImage
 
 
 def register(commands) -> None:
@@ -105,14 +107,20 @@ def _patch_size(text: str) -> int | str:
         raise argparse.ArgumentTypeError(f"expected a whole number of pixels or 'auto', got {text!r}") from None
 
 
-def _check_settings(args: argparse.Namespace) -> None:
+def _check_settings(args: argparse.Namespace) -> LoadedImage | None:
     """Everything that can be checked without the model, so a mistake costs no model load (MAXIM: a minute).
 
-    With one input file, the image and the output place are checked too; with
-    several, each input is checked as its turn comes, so one bad file does not
-    stop the others.
+    With one input file, the image is decoded too (once: the run uses it, so
+    its notes show once); with several, each input is checked as its turn
+    comes, so one bad file does not stop the others.
+
+    Returns
+    -------
+    LoadedImage or None
+        The one input, decoded; None for several.
     """
     from explorer.engine.custom import check_overrides
+    from explorer.engine.images import load_image
     from explorer.engine.tiling import validate_patch_settings
 
     _check_output_settings(args)
@@ -121,17 +129,12 @@ def _check_settings(args: argparse.Namespace) -> None:
     check_overrides(**custom_model_settings(args))
     check_output(args.inputs, args.output, args.format)
     found = expand_inputs(args.inputs)
-    if len(found) == 1:
-        _check_one_input(*found[0])
-
-
-def _check_one_input(source: Path, reason: str) -> None:
-    from explorer.engine.images import load_image
-
+    if len(found) != 1:
+        return None
+    source, reason = found[0]
     if reason:
         raise ExplorerError(f"{source}: {reason}.")
-    with warnings.catch_warnings(record=True):  # notes (16-bit, frames, colour) are shown once, by the run itself
-        load_image(source)
+    return load_image(source)
 
 
 def _check_output_settings(args: argparse.Namespace) -> None:
@@ -151,13 +154,13 @@ def _check_output_settings(args: argparse.Namespace) -> None:
             raise ExplorerError(f"{option} must be above 0, got {value:g}.")
 
 
-def _advise(upscaler, image_path: str, args: argparse.Namespace) -> tuple[int | None, int | None]:
+def _advise(upscaler, image: LoadedImage, args: argparse.Namespace) -> tuple[int | None, int | None]:
     from explorer.engine.advice import advise
 
     status("Measuring patch sizes for this model and image (--patch-size auto) ...")
     advice = advise(
         upscaler,
-        image_path,
+        image,
         budget_seconds=args.budget_seconds,
         budget_memory_mib=args.budget_memory,
         status=None if args.quiet else status,
@@ -174,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     if args.engine == "ray":  # its inputs may be URIs: the Ray engine checks the rest itself, before Ray starts
         _check_output_settings(args)
         return upscale_on_ray(args)
-    _check_settings(args)
+    decoded = _check_settings(args)
     if args.refresh:
         _refresh(args)
     upscaler = None
@@ -197,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             if job.reason:
                 raise ExplorerError(f"{job.source}: {job.reason}.")
-            result = _upscale_one(upscaler, str(job.source), args)
+            result = _upscale_one(upscaler, decoded if len(plan.jobs) == 1 and decoded else str(job.source), args)
             record.save(job, result.image)
         except ExplorerError as error:
             if len(plan.jobs) == 1:
@@ -252,19 +255,26 @@ def _run_settings(spec: ModelSpec, args: argparse.Namespace) -> RunSettings:
     )
 
 
-def _upscale_one(upscaler, source: str, args: argparse.Namespace):
+def _upscale_one(upscaler, image: str | LoadedImage, args: argparse.Namespace):
+    """Prepare the image's request (decoded once, settings settled and planned), say its notes, run it."""
     from tqdm import tqdm
+
+    from explorer.engine.images import load_image
 
     patch_size, padding = args.patch_size, args.padding
     if patch_size == "auto":
-        patch_size, padding = _advise(upscaler, source, args)
+        image = load_image(image)  # decoded once: measured, then upscaled
+        patch_size, padding = _advise(upscaler, image, args)
+    request = upscaler.prepare(image, patch_size=patch_size, padding=padding)
+    for note in request.notes:
+        status(note.text("--patch-size", "--padding", model=upscaler.spec.id, because="UpscalerJS warns"))
     with tqdm(total=None, unit="patch", desc="Upscaling", file=sys.stderr, disable=args.quiet) as bar:
 
         def progress(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
 
-        return upscaler.run(source, patch_size=patch_size, padding=padding, progress=progress)
+        return upscaler.run_request(request, progress=progress)
 
 
 def _report(target, report) -> None:
