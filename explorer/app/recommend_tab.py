@@ -120,8 +120,9 @@ def run_recommend(
 ) -> Recommendation:  # fmt: skip
     """The recommendation for a request from the page or the API, within the app's limits."""
     seconds, memory = page_budget(budget_seconds, "Time budget"), page_budget(budget_memory_mib, "Memory budget")
-    loaded = read_image(image, config, scale=scale or 1)
+    loaded = read_image(image, config)
     with Ticker(progress) as ticker, user_errors():
+        config.work_limits.check_output(*loaded.size, scale or 1)
         return recommend(
             loaded.rgb, scale=scale, task=task, target=target, budget_seconds=seconds, budget_memory_mib=memory,
             max_seconds=config.max_seconds, status=ticker.step,

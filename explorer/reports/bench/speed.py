@@ -147,7 +147,7 @@ def measure_speed(model: str, settings: SpeedSettings = SpeedSettings()) -> dict
         One row with the keys :data:`SPEED_COLUMNS`.
     """
     from explorer.engine._tf import import_tensorflow
-    from explorer.engine.runner import ModelRunner, get_loaded_model
+    from explorer.engine.runner import ModelRunner, load_model
     from explorer.engine.upscaler import Upscaler
     from explorer.reports.bench.flops import conv_flops
     from explorer.reports.bench.runtimes import RUNTIME_COLUMNS, side_by_side
@@ -164,7 +164,7 @@ def measure_speed(model: str, settings: SpeedSettings = SpeedSettings()) -> dict
     fast_upscaler = Upscaler(spec, precision="fast")
     fast = _runs(fast_upscaler, image, None, None, settings.repeats)
     verdict = fast_upscaler.fast
-    side = side_by_side(ModelRunner(spec, get_loaded_model(upscaler.model_file.path)), image, settings.repeats)
+    side = side_by_side(ModelRunner(spec, load_model(upscaler.model_file.path)[0]), image, settings.repeats)
     peak_rss = peak_memory_mib()
     keras_model = upscaler.model_file.keras_model  # the model that ran; None for graph models
     count = (lambda shape: conv_flops(keras_model, *shape) / 1e9) if keras_model is not None else (lambda shape: float("nan"))
