@@ -27,7 +27,7 @@ from explorer.app.api import register_api
 from explorer.app.benchmarks import build_benchmarks_tab
 from explorer.app.catalog import CARDS_ROUTE, build_catalog_tab, use_in_upscale
 from explorer.app.code_tab import build_code_tab
-from explorer.app.common import warn
+from explorer.app.common import RefusingBlocks, warn
 from explorer.app.compare import build_compare_tab
 from explorer.app.config import AppConfig
 from explorer.app.recommend_tab import build_recommend_tab, use_this
@@ -118,7 +118,7 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
     heavy = {"concurrency_id": "model-runs", "concurrency_limit": config.concurrency}
     page = {**heavy, "api_visibility": "private"}
     # Results handed to browsers are copied into Gradio's cache: clear files older than an hour, every 30 minutes.
-    with gr.Blocks(title="Upscaler Explorer", analytics_enabled=False, delete_cache=(1800, 3600)) as demo:
+    with RefusingBlocks(title="Upscaler Explorer", analytics_enabled=False, delete_cache=(1800, 3600)) as demo:
         gr.Markdown(HEADER, elem_id="app-header")
         with gr.Tabs(selected=TABS[0], overflow_behavior="wrap") as tabs:  # every tab in sight, also on a phone
             with gr.Tab("Upscale", id="upscale") as upscale_tab:

@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import gradio as gr
 
@@ -30,6 +31,8 @@ __all__ = [
     "DEFAULT_CHOICE",
     "LoadedUpscaler",
     "ProgressFn",
+    "RefusingBlocks",
+    "UNREADABLE_REQUEST",
     "architecture_name",
     "as_page_text",
     "format_bytes",
@@ -109,6 +112,34 @@ def refuse(message: str, *, cause: BaseException | None = None) -> gr.Error:
     detail = f"{type(cause).__name__}: {cause}" if cause is not None else message
     log.log(level, "Refused a request: %s", " | ".join(detail.splitlines()))
     return gr.Error(as_page_text(message), print_exception=False)
+
+
+UNREADABLE_REQUEST = (
+    "This request's inputs are not what the endpoint takes: an image must be a file uploaded to this app "
+    "(or a URL or data URL), the model and target text, and patch size and padding finite numbers. "
+    "The API page lists each endpoint's inputs."
+)
+"""What a raw API request whose inputs Gradio cannot read is told."""
+
+
+class RefusingBlocks(gr.Blocks):
+    """``gr.Blocks`` that refuses a request whose inputs Gradio cannot read as it refuses any other.
+
+    Gradio reads a request's inputs before a handler runs: a server path it
+    did not receive as an upload, a value of the wrong type or shape for a
+    component. Each such failure would print a traceback in the server log;
+    here it is one :func:`refuse` line and the caller gets
+    :data:`UNREADABLE_REQUEST`.
+    """
+
+    async def preprocess_data(self, *args: Any, **kwargs: Any) -> Any:
+        """Gradio's reading of the inputs; what it cannot read is refused (one log line, no traceback)."""
+        try:
+            return await super().preprocess_data(*args, **kwargs)
+        except gr.Error:
+            raise
+        except ValueError as error:  # InvalidPathError, pydantic's ValidationError, ComponentProcessingError
+            raise refuse(UNREADABLE_REQUEST, cause=error) from None
 
 
 def warn(message: str) -> None:

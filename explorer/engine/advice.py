@@ -375,10 +375,24 @@ def _nothing_fits(
         )
         if text
     )
+    head = f"No patch size fits {budget} for this {width}×{height} image"
     if not candidates:
-        return f"No patch size fits {budget} for this {width}×{height} image. Raise the budget or use a smaller image."
-    fastest = min(candidates, key=lambda c: c.seconds)
+        return f"{head}. Raise the budget or use a smaller image."
+    measured = [c for c in candidates if c.memory_mib is not None]  # settings over the memory budget go unmeasured
+    within_memory = candidates if budget_memory_mib is None else [c for c in measured if c.memory_mib <= budget_memory_mib]
+    if not within_memory:  # memory is what rules them all out: say it in memory
+        if not measured:
+            return (
+                f"{head}: every setting needs more than {budget_memory_mib:g} MiB of memory. "
+                "Raise the memory budget or use a smaller image."
+            )
+        leanest = min(measured, key=lambda c: c.memory_mib)
+        return (
+            f"{head}: the one needing the least memory, {leanest.label}, takes ≈{leanest.memory_mib:.0f} MiB. "
+            "Raise the memory budget or use a smaller image."
+        )
+    fastest = min(within_memory, key=lambda c: c.seconds)
     return (
-        f"No patch size fits {budget} for this {width}×{height} image: the fastest measured, {fastest.label}, "
-        f"takes ≈{fastest.seconds:.2g} s. Raise the budget or use a smaller image."
+        f"{head}: the fastest measured, {fastest.label}, takes ≈{fastest.seconds:.2g} s. "
+        "Raise the time budget or use a smaller image."
     )

@@ -34,6 +34,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -298,6 +299,10 @@ def _load_path(path: Path, limit: _Budget) -> LoadedImage:
         raise ImageError(f"No file at {path}: check the path (relative paths start at {Path.cwd()}).")
     if path.is_dir():
         raise ImageError(f"{path} is a folder, not an image file: pass the path of an image inside it.")
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):  # a pipe would block the read, a device never ends: neither is an image file
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket"  # fmt: skip
+        raise ImageError(f"{path} is {kind}, not an image file: pass the path of an image file (PNG, JPEG, WebP, …).")
     if path.stat().st_size == 0:
         raise ImageError(f"File {path} is empty (0 bytes): it was not written completely; export or download it again.")
     return _load_encoded(path, f"File {path}", "path", limit)

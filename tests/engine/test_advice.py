@@ -80,7 +80,7 @@ def test_every_advice_fits_its_time_budget(slim, unbudgeted):
         ]
         if clean:
             assert advice.seam_levels <= 1 and advice.seconds == min(c.seconds for c in clean)
-    with pytest.raises(ExplorerError, match="No patch size fits .* Raise the budget"):
+    with pytest.raises(ExplorerError, match="No patch size fits .* s for .* takes ≈.* s. Raise the time budget"):
         advise(slim, PHOTO, budget_seconds=times[0] / 2, patch_sizes=(32, 64))
 
 
@@ -94,6 +94,17 @@ def test_a_memory_budget_rules_out_the_calls_that_need_more(slim):
     assert "MiB" in advice.line
     whole = [c for c in advice.candidates if c.patch_size is None]
     assert whole and whole[0].memory_mib == measured[(256, 256)] > budget
+
+
+def test_a_memory_budget_nothing_fits_is_said_in_memory(slim):
+    import re
+
+    with pytest.raises(ExplorerError) as refused:
+        advise(slim, PHOTO, budget_memory_mib=1e-9, patch_sizes=(32,))
+    message = str(refused.value)
+    assert message.startswith("No patch size fits 1e-09 MiB for this 96×96 image") and "memory budget" in message
+    assert " s." not in message and "time budget" not in message  # nothing about seconds: time was not the limit
+    assert re.search(r"the one needing the least memory, .*, takes ≈\d+ MiB\.", message) or "needs more than" in message
 
 
 def test_settings_respect_the_models_divisibility(tmp_path):

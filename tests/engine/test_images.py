@@ -319,6 +319,17 @@ def test_unreadable_files_are_explained(tmp_path: Path, astronaut_png: Path, cas
     assert expected in message and str(path) in message
 
 
+def test_a_pipe_or_a_device_is_not_taken_for_an_empty_file(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "photo.png"
+    os.mkfifo(fifo)  # nobody writes to it: reading would wait for ever
+    for path, kind in ((fifo, "is a named pipe (FIFO), not an image file"), (Path("/dev/zero"), "is a device, not an image file")):
+        with pytest.raises(ImageError) as raised:
+            load_image(path)
+        assert str(raised.value).startswith(f"{path} {kind}") and "written completely" not in str(raised.value)
+
+
 def test_truncated_and_bad_bytes_are_explained(astronaut_png: Path) -> None:
     png = astronaut_png.read_bytes()
     with pytest.raises(ImageError, match="The image data is empty"):
