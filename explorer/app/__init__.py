@@ -144,7 +144,7 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
         ).then(None, inputs=upscale.model, js=USE_MODEL_URL_JS)
         recommend.use.click(
             use_this, inputs=[recommend.chosen, recommend.image],
-            outputs=[upscale.image, upscale.model, upscale.patch_size, upscale.padding, tabs], queue=False,
+            outputs=[upscale.image, upscale.model, upscale.patch_size, upscale.padding, upscale.precision, tabs], queue=False,
             api_visibility="private",
         ).then(None, inputs=upscale.model, js=USE_MODEL_URL_JS)  # fmt: skip
         demo.load(

@@ -191,7 +191,8 @@ def register_api(config: AppConfig, heavy: dict) -> None:
         outputs=[scores, output], api_name="evaluate", api_description=api_evaluate.__doc__.split("\n")[0], **heavy,
     )  # fmt: skip
     gr.on(
-        [], functools.partial(api_recommend, config=config), inputs=[image, scale, task, target, budget_seconds, budget_memory],
+        [], functools.partial(api_recommend, config=config),
+        inputs=[image, scale, task, target, budget_seconds, budget_memory],
         outputs=recommendation, api_name="recommend", api_description=api_recommend.__doc__.split("\n")[0], **heavy,
     )  # fmt: skip
     gr.on(

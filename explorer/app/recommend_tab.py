@@ -110,7 +110,10 @@ def recommend_page(
         plot=front_plot(found),
         code=found.code,
         language=code_language(found.target),
-        use={"model": get_spec(found.model).short_id, "patch_size": found.patch_size or 0, "padding": found.padding or 0},
+        use={
+            "model": get_spec(found.model).short_id, "patch_size": found.patch_size or 0, "padding": found.padding or 0,
+            "precision": found.precision,
+        },  # fmt: skip
     )
 
 
@@ -171,10 +174,10 @@ def front_plot(found: Recommendation):
 
 
 def use_this(use: dict[str, Any] | None, image: str | None) -> tuple:
-    """"Use this": the picture, model and settings for the Upscale tab (the Code tab follows), and open it."""
+    """"Use this": the picture, model, settings and precision for the Upscale tab (the Code tab follows), and open it."""
     if not use:
         raise refuse("Run Recommend first: it chooses the model and settings to use.")
-    return image, use["model"], use["patch_size"], use["padding"], gr.Tabs(selected="upscale")
+    return image, use["model"], use["patch_size"], use["padding"], use["precision"], gr.Tabs(selected="upscale")
 
 
 @dataclass
@@ -191,8 +194,8 @@ def build_recommend_tab(config: AppConfig, heavy: dict) -> RecommendTab:
     with gr.Row(equal_height=False):
         with gr.Column(scale=4, min_width=320):
             image = UploadImage(
-                value=str(BUNDLED_EXAMPLE), type="filepath", image_mode=None, sources=["upload", "clipboard"], label="Your picture",
-                height=240, elem_id="recommend-input",
+                value=str(BUNDLED_EXAMPLE), type="filepath", image_mode=None, sources=["upload", "clipboard"],
+                label="Your picture", height=240, elem_id="recommend-input",
             )  # fmt: skip
             goal = gr.Dropdown(goal_choices(), value="x2", label="What to do", elem_id="recommend-goal")
             target = gr.Radio(list(TARGETS), value="browser", label="Where it will run", elem_id="recommend-target")
@@ -218,7 +221,8 @@ def build_recommend_tab(config: AppConfig, heavy: dict) -> RecommendTab:
         )  # fmt: skip
 
     def cleared() -> tuple:
-        return "", "", gr.Button(visible=False), gr.Plot(None, visible=False), gr.DataFrame(visible=False), gr.Code(visible=False), None
+        hidden = (gr.Button(visible=False), gr.Plot(None, visible=False), gr.DataFrame(visible=False), gr.Code(visible=False))
+        return "", "", *hidden, None
 
     outputs = [sentence, choice, use, plot, table, code, chosen]
     run.click(cleared, outputs=outputs, queue=False, api_visibility="private").then(

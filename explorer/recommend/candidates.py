@@ -85,7 +85,8 @@ def candidates(
             f"No restoration model can be scored for task {task!r}; choose one of {', '.join(restoration_tasks())} "
             "(retouching has no synthetic degradation to score it on)."
         )
-    return [s for s in list_models(task=task) if s.scale == 1 and _runs_on(s, target)] or _none_on(target, list_models(task=task))
+    restorers = [s for s in list_models(task=task) if s.scale == 1]
+    return [s for s in restorers if _runs_on(s, target)] or _none_on(target, restorers)
 
 
 def check_target(target: str) -> str:

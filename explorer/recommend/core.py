@@ -64,7 +64,9 @@ PRECISION_NOTE = (
 
 Status = Callable[[str], None]
 
-TABLE_FORMATS = {"psnr_y": ".2f", "psnr_rgb": ".2f", "ssim_y": ".4f", "ssim_rgb": ".4f", "gmsd": ".4f", "hf_ratio": ".3f", "seconds": ".3f"}
+TABLE_FORMATS = {
+    "psnr_y": ".2f", "psnr_rgb": ".2f", "ssim_y": ".4f", "ssim_rgb": ".4f", "gmsd": ".4f", "hf_ratio": ".3f", "seconds": ".3f",
+}  # fmt: skip
 """How :meth:`Recommendation.display_table`'s numbers are written (and rounded)."""
 
 
@@ -156,7 +158,8 @@ class Recommendation:
         """What the scores are, in one sentence (for the table's caption)."""
         (height, width), (crop_h, crop_w) = self.image_size, self.crop
         whole = (crop_h, crop_w) == (height, width)
-        where = f"your whole {width}×{height} picture" if whole else f"the central {crop_w}×{crop_h} crop of your {width}×{height} picture"
+        picture = f"your {'whole ' if whole else ''}{width}×{height} picture"
+        where = picture if whole else f"the central {crop_w}×{crop_h} crop of {picture}"
         if self.scale > 1:
             how = f"shrunk {self.scale}x (antialiased bicubic), enlarged again by each method and compared with the original"
         else:
@@ -171,7 +174,10 @@ class Recommendation:
 
         An infinite or missing score (an output equal to the original) is written as None.
         """
-        rows = lambda frame: [{k: _json_value(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]  # noqa: E731
+
+        def rows(frame: pd.DataFrame) -> list[dict]:
+            return [{key: _json_value(value) for key, value in row.items()} for row in frame.to_dict(orient="records")]
+
         return {
             "model": self.model, "precision": self.precision, "patch_size": self.patch_size, "padding": self.padding,
             "sentence": self.sentence, "settings_line": self.settings_line, "seams_note": self.seams_note,
@@ -187,7 +193,8 @@ class Recommendation:
         ``precision`` shows only when a fast row was measured, ``within_budget`` only when a row is over the budget.
         """
         channel = "rgb" if self.measure.endswith("_rgb") else "y"
-        columns = ["rank", "method", "kind", "precision", f"psnr_{channel}", f"ssim_{channel}", "gmsd", "hf_ratio", "seconds", "front"]
+        measures = [f"psnr_{channel}", f"ssim_{channel}", "gmsd", "hf_ratio", "seconds"]
+        columns = ["rank", "method", "kind", "precision", *measures, "front"]
         if not self.table["within_budget"].all():
             columns.insert(-1, "within_budget")
         if not (self.table["precision"] == "fast").any():
@@ -266,7 +273,8 @@ def recommend(
     """
     started = time.monotonic()
     check_target(target)
-    for name, budget in (("budget_seconds", budget_seconds), ("budget_memory_mib", budget_memory_mib), ("max_seconds", max_seconds)):
+    limits = {"budget_seconds": budget_seconds, "budget_memory_mib": budget_memory_mib, "max_seconds": max_seconds}
+    for name, budget in limits.items():
         if budget is not None and not budget > 0:
             raise ExplorerError(f"{name} must be above 0, got {budget}.")
     specs = candidates(scale=scale, task=task, target=target, models=models)
@@ -293,7 +301,8 @@ def recommend(
     spec, precision = get_spec(str(chosen["method"])), str(chosen["precision"])
     notes = [*measured.notes] if target == "python" else [PRECISION_NOTE]
     left = None if max_seconds is None else max(max_seconds - (time.monotonic() - started), 1e-3)
-    advice, line = _advice(spec, precision, rgb, target, float(chosen["seconds"]), (budget_seconds, budget_memory_mib), left, say)
+    budgets = (budget_seconds, budget_memory_mib)
+    advice, line = _advice(spec, precision, rgb, target, float(chosen["seconds"]), budgets, left, say)
     if advice is None and not line.startswith("whole image"):
         notes.append(line)
     patch, pad = (advice.patch_size, advice.padding) if advice else (None, None)
@@ -305,7 +314,7 @@ def recommend(
         sentence=why_first(ranked, measure, budget_seconds),
         settings_line=line,
         seams_note=seams_note(spec, advice, budget_memory_mib) if target == "browser" and spec.scale == 1 else "",
-        code=generate(spec, target, patch_size=patch, padding=pad, **({"precision": precision} if target == "python" else {})),
+        code=_code(spec, target, patch, pad, precision),
         target=target,
         table=ranked,
         front=pareto_front(ranked),
@@ -319,6 +328,12 @@ def recommend(
         notes=tuple(notes),
         advice=advice,
     )
+
+
+def _code(spec: ModelSpec, target: str, patch: int | None, pad: int | None, precision: str) -> str:
+    """The code for the target; the python target carries the precision (UpscalerJS has no choice of it)."""
+    extra = {"precision": precision} if target == "python" else {}
+    return generate(spec, target, patch_size=patch, padding=pad, **extra)
 
 
 def _json_value(value: object) -> object:
@@ -347,7 +362,8 @@ def _bounded(status: Status | None, started: float, max_seconds: float | None) -
 
 
 def _advice(
-    spec: ModelSpec, precision: str, rgb: np.ndarray, target: str, seconds: float, budgets: tuple[float | None, float | None],
+    spec: ModelSpec, precision: str, rgb: np.ndarray, target: str, seconds: float,
+    budgets: tuple[float | None, float | None],
     left: float | None, say: Status,
 ) -> tuple[Advice | None, str]:  # fmt: skip
     """The patch advice for the chosen model on the whole picture, or None and the line that stands for it.
@@ -386,10 +402,13 @@ def seams_note(spec: ModelSpec, advice: Advice | None, budget_memory_mib: float 
     """
     name = spec.short_id
     if advice is None:
-        return f"{name}'s seams were not measured (the advice was cut short), so patch it only if the whole image does not fit."
+        return (
+            f"{name}'s seams were not measured (the advice was cut short), so patch it only if the whole image does "
+            "not fit."
+        )
     memory = f" within {budget_memory_mib:g} MiB" if budget_memory_mib is not None else ""
     patched = [c for c in advice.candidates if c.patch_size is not None and c.seam_levels is not None]
-    fits = [c for c in patched if budget_memory_mib is None or (c.memory_mib is not None and c.memory_mib <= budget_memory_mib)]
+    fits = [c for c in patched if budget_memory_mib is None or (math.inf if c.memory_mib is None else c.memory_mib) <= budget_memory_mib]
     clean = [c for c in fits if c.seam_levels <= 1]
     if clean:
         best = min(clean, key=lambda c: c.seconds)
@@ -397,11 +416,15 @@ def seams_note(spec: ModelSpec, advice: Advice | None, budget_memory_mib: float 
     whole = next((c for c in advice.candidates if c.patch_size is None), None)
     closest = min(fits or patched, key=lambda c: (c.seam_levels, c.seconds)) if (fits or patched) else None
     head = f"No patch size keeps {name}'s seams invisible{memory} on this picture"
-    head += f": the least visible, {closest.label}, still differs from the whole image by up to {closest.seam_levels} levels" if closest else ""
+    if closest:
+        head += f": the least visible, {closest.label}, still differs from the whole image by up to {closest.seam_levels} levels"
     if whole is None:
         return f"{head}; the picture is too large to run whole, so seams are the cost of running it at this size."
     if whole.memory_mib is None:
-        return f"{head}; only the whole image has none (one call, ≈{whole.seconds:.2g} s here): give your device's memory budget to learn whether it fits."
+        return (
+            f"{head}; only the whole image has none (one call, ≈{whole.seconds:.2g} s here): give your device's memory "
+            "budget to learn whether it fits."
+        )
     over = budget_memory_mib is not None and whole.memory_mib > budget_memory_mib
     cost = f"≈{whole.memory_mib:.0f} MiB for its one call (measured here, TensorFlow on the CPU)"
     return f"{head}; only the whole image has none, and it needs {cost}{', over your budget' if over else ''}."

@@ -28,7 +28,15 @@ from explorer.quality.degrade import degrade
 from explorer.quality.evaluate import COLUMNS, reference_pair, score, score_row
 from explorer.quality.restoration import baseline_restorations
 
-__all__ = ["DEGRADE_KEY", "RESTORATION_CROP", "Measured", "central_crop", "crop_side", "measure_restoration", "measure_upscaling"]
+__all__ = [
+    "DEGRADE_KEY",
+    "RESTORATION_CROP",
+    "Measured",
+    "central_crop",
+    "crop_side",
+    "measure_restoration",
+    "measure_upscaling",
+]
 
 RESTORATION_CROP = 128
 """Side of the crop restoration models are scored on: ``bench restoration``'s default (MAXIM is slow on a CPU)."""

@@ -113,7 +113,9 @@ def why_first(ranked: pd.DataFrame, by: str, budget_seconds: float | None = None
         )
     others = ranked[ranked["kind"] != "model"]
     best_other = others.iloc[0] if not others.empty else None
-    ahead = f", {_gap(first[by], best_other[by], by)} ahead of the best classical method ({best_other['method']})" if best_other is not None else ""
+    ahead = ""
+    if best_other is not None:
+        ahead = f", {_gap(first[by], best_other[by], by)} ahead of the best classical method ({best_other['method']})"
     runner = ranked[(ranked["kind"] == "model") & (ranked["method"] != first["method"])]
     faster = runner[runner["seconds"] < first["seconds"]]
     trade = ""

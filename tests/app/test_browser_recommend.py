@@ -38,6 +38,7 @@ def test_recommend_shows_its_answer_and_use_this_fills_upscale_and_code(page, ap
     expect(page.locator("#upscale-button")).to_be_visible(timeout=15_000)  # the Upscale tab is open
     expect(page.locator("#upscale-model input")).to_have_value(model_label(get_spec(model)))
     expect(page.locator("#patch-size input[type=number]")).to_have_value("0")
+    expect(page.locator("#precision input[value=exact]")).to_be_checked()
     assert "tab=upscale" in page.url and f"model={model}" in page.url
     page.get_by_role("tab", name="Code").click()
     expect(page.locator("#code-status")).to_contain_text(model, timeout=15_000)

@@ -32,7 +32,7 @@ def test_the_page_shows_the_sentence_the_choice_the_table_the_plot_and_the_code(
     assert "Measured in" in out.choice and "Scores on the central 192×192 crop" in out.choice
     assert list(table["rank"]) == list(range(1, 8)) and "precision" not in table.columns
     assert out.code == generate(chosen, "node") and out.language == "javascript"
-    assert out.use == {"model": chosen, "patch_size": 0, "padding": 0}
+    assert out.use == {"model": chosen, "patch_size": 0, "padding": 0, "precision": "exact"}
     assert isinstance(out.plot, Figure)
     axis = out.plot.axes[0]
     assert axis.get_xscale() == "log"
@@ -41,8 +41,8 @@ def test_the_page_shows_the_sentence_the_choice_the_table_the_plot_and_the_code(
 
 
 def test_use_this_fills_the_upscale_tab_and_opens_it(drawing_node):
-    image, model, patch, padding, tabs = use_this(drawing_node.use, str(DRAWING))
-    assert (image, model, patch, padding) == (str(DRAWING), drawing_node.use["model"], 0, 0)
+    image, model, patch, padding, precision, tabs = use_this(drawing_node.use, str(DRAWING))
+    assert (image, model, patch, padding, precision) == (str(DRAWING), drawing_node.use["model"], 0, 0, "exact")
     assert tabs.selected == "upscale"
     with pytest.raises(gr.Error, match="Run Recommend first"):
         use_this(None, str(DRAWING))
