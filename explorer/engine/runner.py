@@ -182,9 +182,6 @@ class LoadedModel:
                     f"this CPU ({cpu}) has no bf16 units (AMX or AVX512-BF16)")  # fmt: skip
                 self._verdict = unavailable(cpu, why)
                 return self._verdict
-            if self.file.keras_model is None:
-                self._verdict = unavailable(cpu, "no bf16 runtime runs graph models (MAXIM) yet")
-                return self._verdict
             self.choose_exact(probes, to_pixels)
             key = f"{choice_key(self.file.path)}|bf16 units {units}"
             kept = recorded_verdict(key)
@@ -206,7 +203,8 @@ class LoadedModel:
     def _measure_fast(self, cpu: str, probes: Callable[[], list[np.ndarray]], to_pixels: Callable) -> FastVerdict:
         samples = probes()
         exact = [to_pixels(self._runtime(sample)[0]) for sample in samples]
-        names = (["openvino bf16"] if openvino_installed() else []) + ["tensorflow bf16"]
+        layers = self.file.keras_model is not None  # graph models (MAXIM) stay out of OpenVINO, as for exact
+        names = (["openvino bf16"] if layers and openvino_installed() else []) + ["tensorflow bf16"]
         measured, runtimes = [], {}
         for name in names:
             try:

@@ -13,15 +13,16 @@ after converting it, at fp32. It is used only when it gives exactly the
 TensorFlow pixels (after rounding) on real photo crops and is measurably faster
 on this machine; ``$UPSCALER_EXPLORER_RUNTIME`` (:func:`explorer.settings.runtime`)
 can also force either runtime. The measurement runs once per model file,
-OpenVINO version and CPU, in the background, and its verdict is kept in the
-cache folder (``runtimes.json``), so later processes only convert the models
-that won. The verdict is made before the model's first call (when an
-:class:`~explorer.Upscaler` is made), never beside it.
+runtime versions and CPU, before the model's first call (when an
+:class:`~explorer.Upscaler` is made), never beside a user's calls, and its
+verdict is kept in the cache folder (``runtimes.json``), so later processes
+only convert the models that won.
 
 The fast precision (:mod:`.precision`) has two bf16 runtimes:
 :class:`OpenVinoFunction` compiled with a bf16 inference precision, and
-:func:`tensorflow_bf16`, a second copy of a layers model whose convolutions
-run in bf16. Their verdicts are kept the same way (``precision.json``).
+:func:`tensorflow_bf16`, a second copy of a model whose convolutions run
+in bf16. Their verdicts are kept the same way
+(``precision.json``).
 """
 
 from __future__ import annotations
@@ -169,22 +170,28 @@ class OpenVinoFunction:
 
 
 def tensorflow_bf16(model_path: Path) -> TracedFunction:
-    """A second copy of a layers or Keras model whose convolutions run in bf16, traced like the first.
+    """A second copy of a model whose multiply-adds run in bf16, traced like the first.
 
-    Every ``Conv2D`` but the last computes in bf16 (Keras's ``mixed_bfloat16``:
-    weights kept in fp32, inputs and weights cast per call, so TensorFlow's
-    oneDNN kernels use the CPU's bf16 units); additions, activations and the
-    last convolution, which makes the 0–255 output values (where a bf16 step is
-    a whole level), stay fp32. Raises ValueError for a graph model.
+    Layers and Keras models: every ``Conv2D`` but the last computes in bf16
+    (Keras's ``mixed_bfloat16``: weights kept in fp32, inputs and weights cast
+    per call, so TensorFlow's oneDNN kernels use the CPU's bf16 units);
+    additions, activations and the last convolution, which makes the 0–255
+    output values (where a bf16 step is a whole level), stay fp32. Graph
+    models (MAXIM): their convolutions run between casts to bf16 and back
+    (:func:`~explorer.engine.formats.tfjs_graph.load_graph_model`).
     """
     import keras
 
-    from explorer.engine.formats.detect import load_model_file
+    from explorer.engine.formats.detect import detect_format, load_model_file
 
     tf = import_tensorflow()
+    if detect_format(Path(model_path)) == "tfjs-graph":
+        from explorer.engine.formats.tfjs_graph import load_graph_model
+        from explorer.engine.formats.tfjs_layers import read_model_json
+
+        forward: Callable = load_graph_model(Path(model_path), read_model_json(Path(model_path)), bf16=True)
+        return TracedFunction(forward, polymorphic=True, name="tensorflow bf16")
     file = load_model_file(model_path)
-    if file.keras_model is None:
-        raise ValueError(f"{model_path} is a graph model: TensorFlow bf16 runs layers and Keras models only.")
     convolutions = [layer for layer in file.keras_model.layers if isinstance(layer, keras.layers.Conv2D)]
     for layer in convolutions[:-1]:
         layer.dtype_policy = keras.DTypePolicy("mixed_bfloat16")

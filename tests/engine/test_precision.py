@@ -13,6 +13,7 @@ from explorer.engine.cpu import bf16_units, cpu_flags, cpu_name
 from explorer.engine.precision import (
     MAX_FAST_LEVELS,
     MIN_FAST_PSNR_DB,
+    MIN_FAST_SPEEDUP,
     FastVerdict,
     Fidelity,
     check_precision,
@@ -120,3 +121,14 @@ def test_the_fast_verdict_is_measured_once_and_kept(monkeypatch, tmp_path):
         assert fidelity.psnr_db >= MIN_FAST_PSNR_DB and fidelity.max_levels <= MAX_FAST_LEVELS
     else:  # exact ran
         assert fidelity.max_levels == 0
+
+
+def test_a_graph_model_is_measured_in_bf16_too(monkeypatch, tmp_path):
+    monkeypatch.setenv("UPSCALER_EXPLORER_BF16", "on")  # measure bf16 even where it is emulated
+    runner_ = fresh_runner("maxim-deraining", "fast")  # one of the smaller MAXIM packages
+    monkeypatch.setenv("UPSCALER_EXPLORER_CACHE", str(tmp_path))  # the verdict goes here; the model is loaded
+    verdict = runner_.prepare()
+    assert verdict.runtime == "tensorflow bf16" and verdict.speedup > 0  # its convolutions in bf16
+    faithful = verdict.psnr_db >= MIN_FAST_PSNR_DB and verdict.max_levels <= MAX_FAST_LEVELS
+    assert verdict.used == (faithful and verdict.speedup >= MIN_FAST_SPEEDUP)
+    assert ("not faithful enough" in verdict.reason) == (not faithful)

@@ -26,7 +26,12 @@ from explorer.engine.formats.graph_ops import check_graph_ops
 from explorer.engine.formats.tfjs_weights import read_weights
 from explorer.errors import ModelFormatError
 
-__all__ = ["GraphModel", "load_graph_model"]
+__all__ = ["BF16_OPS", "GraphModel", "load_graph_model"]
+
+BF16_OPS = {"Conv2D": None, "Conv2DBackpropInput": (1, 2)}
+"""The ops a graph runs in bf16, and which of their inputs are float (None: all). Einsums stay float32: on
+maxim-deraining (a 64² photo crop, bf16 emulated) convolutions alone in bf16 gave 49.9 dB and at most 4 levels from
+exact, and with the einsums too 41.6 dB and 11 levels."""
 
 
 class GraphModel:
@@ -84,7 +89,7 @@ def _fill_constants(graph_def, weights: Mapping[str, np.ndarray], source: str) -
         )
 
 
-def load_graph_model(path: Path, data: Mapping[str, Any]) -> GraphModel:
+def load_graph_model(path: Path, data: Mapping[str, Any], *, bf16: bool = False) -> GraphModel:
     """Build a callable from a TF.js graph model.
 
     Parameters
@@ -93,6 +98,10 @@ def load_graph_model(path: Path, data: Mapping[str, Any]) -> GraphModel:
         The model.json (its shards sit beside it).
     data : mapping
         The parsed model.json.
+    bf16 : bool
+        Run the convolutions (:data:`BF16_OPS`) in bf16: their float inputs
+        are cast to bf16 and their outputs back to float32, so every other op
+        (einsums, normalisations, activations, additions) stays float32.
 
     Raises
     ------
@@ -110,6 +119,8 @@ def load_graph_model(path: Path, data: Mapping[str, Any]) -> GraphModel:
     op_counts = check_graph_ops(graph_def, source)
     weights = read_weights(data.get("weightsManifest", []), path.parent, source)
     _fill_constants(graph_def, weights, source)
+    if bf16:
+        _convolutions_in_bf16(graph_def)
 
     def import_graph(batch):
         return tf.compat.v1.import_graph_def(graph_def, input_map={input_name: batch}, return_elements=[output_name], name="")[0]
@@ -120,3 +131,31 @@ def load_graph_model(path: Path, data: Mapping[str, Any]) -> GraphModel:
         raise ModelFormatError(f"{source}: TensorFlow cannot import this graph ({exc}).") from exc
     parameters = sum(int(w.size) for w in weights.values() if w.dtype.kind == "f")
     return GraphModel(function, parameters, op_counts)
+
+
+def _convolutions_in_bf16(graph_def) -> None:
+    """Rewrite ``graph_def`` in place: each float :data:`BF16_OPS` node computes in bf16 between two casts.
+
+    The node keeps its consumers: a cast back to float32 takes its name.
+    """
+    tf = import_tensorflow()
+    float32, bfloat16 = tf.float32.as_datatype_enum, tf.bfloat16.as_datatype_enum
+    for node in list(graph_def.node):
+        if node.op not in BF16_OPS or node.attr["T"].type != float32:
+            continue
+        floats = BF16_OPS[node.op] or range(len(node.input))
+        for index in floats:
+            cast = _cast(graph_def, f"{node.name}/bf16_input_{index}", node.input[index], float32, bfloat16)
+            node.input[index] = cast.name
+        name, node.name = node.name, f"{node.name}/bf16"
+        node.attr["T"].type = bfloat16
+        _cast(graph_def, name, node.name, bfloat16, float32)
+
+
+def _cast(graph_def, name: str, source: str, from_type: int, to_type: int):
+    cast = graph_def.node.add()
+    cast.name, cast.op = name, "Cast"
+    cast.input.append(source)
+    cast.attr["SrcT"].type, cast.attr["DstT"].type = from_type, to_type
+    cast.attr["Truncate"].b = False
+    return cast

@@ -63,9 +63,7 @@ def _runtimes(runner: ModelRunner) -> dict[str, Callable]:
     file = runner.model.file
     traced = TracedFunction(file.forward, polymorphic=True)
     functions: dict[str, Callable] = {"tensorflow": traced}
-    if file.keras_model is None:  # graph models (MAXIM) run in TensorFlow fp32 only
-        return functions
-    if openvino_installed():
+    if file.keras_model is not None and openvino_installed():  # graph models (MAXIM) stay out of OpenVINO
         traced(runner.to_input_range(np.zeros((1, 8, 8, 3), np.uint8)))  # trace, to have a function to convert
         concrete = traced.concrete()
         if concrete is not None:
