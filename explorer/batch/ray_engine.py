@@ -36,6 +36,8 @@ RESULT_COLUMNS = ("source", "target", "error", "seconds", "pid", "start_seconds"
 figures: start-up (TensorFlow import and model load), model load alone, peak memory so far (MiB)."""
 
 _QUIET_TF = {"TF_CPP_MIN_LOG_LEVEL": "2"}  # each worker's TensorFlow start-up notices would flood the terminal
+# TensorFlow's thread count is left alone: it is part of the arithmetic (held to one thread, default-model changed a
+# pixel by one level on a 256² image here), and the outputs must equal the in-process ones on the same machine.
 
 
 class UpscaleWorker:
