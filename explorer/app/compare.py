@@ -11,6 +11,7 @@ compared.
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -34,12 +35,15 @@ from explorer.app.crops import CompareRun, after_compare, build_crop_view, make_
 from explorer.app.examples import BUNDLED_EXAMPLE
 from explorer.app.inputs import PixelNumber
 from explorer.app.pictures import display_copy, read_image, save_result_png
-from explorer.app.request import PageRequest, page_request, preflight
+from explorer.app.request import PageRequest, Preflight, page_request, preflight
 from explorer.engine.precision import check_precision
 from explorer.engine.registry import ModelSpec
 from explorer.quality.evaluate import score, upscale_baseline
 
-__all__ = ["COMPARE_COLUMNS", "DEFAULT_MODELS", "CompareOutputs", "build_compare_tab", "compare", "padded_limits", "quality_plot"]
+__all__ = [
+    "COMPARE_COLUMNS", "DEFAULT_MODELS", "CompareOutputs", "build_compare_tab", "compare", "padded_limits", "quality_plot",
+    "settings_status",
+]  # fmt: skip
 
 DEFAULT_MODELS = ("default-model", "esrgan-medium/2x", "pixel-upsampler/x2")
 """What the tab compares until the user chooses."""
@@ -256,6 +260,41 @@ def quality_plot(points: pd.DataFrame) -> tuple[gr.ScatterPlot, str]:
     return plot, f'<div class="plot-legend">{keys}</div>' if keys else ""
 
 
+def settings_status(
+    image: str | None,
+    models: list[str] | None,
+    patch_size: object,
+    padding: object,
+    reference: bool = True,
+    *,
+    config: AppConfig | None = None,
+) -> str:
+    """The comparison's settings checked as the user changes them: what the Compare button's check would refuse, in its words.
+
+    Returns
+    -------
+    str
+        Markdown: ✓, or ✗ with the sentence the run would refuse with.
+    """
+    try:
+        checks = _preflight_all(image, models, patch_size, padding, reference, config or AppConfig())
+    except gr.Error as error:
+        return f"✗ {error.message}"
+    patches = sorted({check.run.patches for check in checks if check.run is not None})
+    counted = f" ({', '.join(map(str, patches))} patches on this image)" if patches and patches != [1] else ""
+    return f"✓ These settings suit every chosen model{counted}."
+
+
+def _preflight_all(
+    image: str | None, models: list[str] | None, patch_size: object, padding: object, reference: bool, config: AppConfig
+) -> list[Preflight]:
+    """:func:`~explorer.app.request.preflight` for every chosen model: the first refusal is raised."""
+    return [
+        preflight(image, spec.short_id, patch_size, padding, reference=reference, config=config)
+        for spec in _specs(models, config.max_compare)
+    ]
+
+
 def build_compare_tab(
     config: AppConfig, heavy: dict, upscale_image: gr.Image, patch_size: gr.Slider, padding: gr.Slider,
     precision: gr.Radio,
@@ -284,6 +323,10 @@ def build_compare_tab(
                 label="Precision", elem_id="compare-precision",
             )  # fmt: skip
             gr.Markdown("The Upscale tab's settings: a change here changes them there too.", elem_classes=["hint"])
+            status = gr.Markdown(
+                settings_status(str(BUNDLED_EXAMPLE), list(DEFAULT_MODELS), 0, 0, True, config=config),
+                elem_id="compare-settings-status",
+            )
             run = gr.Button("Compare", variant="primary", size="lg", elem_id="compare-button")
         with gr.Column(scale=6, min_width=400):
             summary = gr.Markdown(elem_id="compare-summary")
@@ -315,8 +358,11 @@ def build_compare_tab(
 
     def check(path: str | None, chosen: list[str] | None, patch_size: object, padding: object, scoring: bool) -> None:
         """Refuse a comparison that cannot run before anything runs (the message is a toast, never an Error pill; nothing is decoded)."""
-        for spec in _specs(chosen, config.max_compare):
-            preflight(path, spec.short_id, patch_size, padding, reference=scoring, config=config)
+        _preflight_all(path, chosen, patch_size, padding, scoring, config)
+
+    live_status = functools.update_wrapper(functools.partial(settings_status, config=config), settings_status)
+    for control in (image, models, patch, pad, reference):
+        control.change(live_status, inputs=[image, models, patch, pad, reference], outputs=status, **light)
 
     run.click(
         check, inputs=[image, models, patch, pad, reference], show_progress="hidden", concurrency_limit=None,

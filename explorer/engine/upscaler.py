@@ -58,7 +58,8 @@ class UpscaleReport:
     inference_seconds : float
         Time spent in the model.
     total_seconds : float
-        Wall time of the whole call, image decoding and encoding included.
+        Wall time of the request: preparing it (decoding the image, checking,
+        planning) and running it, the output's layout included.
     patch_seconds : tuple of float
         Time of each patch (a batched call's time split evenly among its patches).
     plan : TilePlan or None

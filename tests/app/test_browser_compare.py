@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from .conftest import ARTIFACTS
-from .test_browser import _open, page, pytestmark  # noqa: F401 - the shared browser page and its skip mark
+from .test_browser import _close_toasts, _no_error_pill, _open, _toast_says, page, pytestmark  # noqa: F401 - the shared page
 
 
 def _note(page) -> str:
@@ -75,3 +75,22 @@ def test_advise_fills_in_the_patch_settings(page, app_url):
     expect(page.locator("#patch-size input[type=number]")).to_have_value(patch)
     expect(page.locator("#padding input[type=number]")).to_have_value(padding)
     page.screenshot(path=str(ARTIFACTS / "app-advise.png"), full_page=True)
+
+
+def test_the_compare_tab_says_as_you_type_what_its_run_would_refuse(page, app_url):
+    _open(page, app_url)
+    page.get_by_role("tab", name="Compare").click()
+    _close_toasts(page)
+    for name, value in (("#compare-patch-size", "8"), ("#compare-padding", "2")):
+        box = page.locator(f"{name} input")
+        box.fill(value)
+        box.press("Enter")
+        box.blur()
+    message = "Patch size 8 is below this server's smallest, 16 px"
+    page.wait_for_function(
+        "t => (document.querySelector('#compare-settings-status')?.innerText || '').includes(t)", arg=message, timeout=15_000
+    )
+    page.locator("#compare-button").click()
+    _toast_says(page, message)  # the check before the run: the same sentence
+    assert page.locator("#compare-summary").inner_text().strip() == ""  # nothing ran
+    _no_error_pill(page)

@@ -67,3 +67,18 @@ def test_fast_precision_is_said_per_model(photo, monkeypatch):
     for name in ("pixel-upsampler/x2", "default-model"):
         assert f"- {name}: exact runs: bf16 is off (UPSCALER_EXPLORER_BF16=off)" in out.summary
     assert "Precision" not in compare(str(photo), ["pixel-upsampler/x2"], 0, 0, True, None).summary
+
+
+@pytest.mark.parametrize(
+    ("patch_size", "padding", "config"),
+    [(8, 0, AppConfig()), (64, 32, AppConfig()), (16, 4, AppConfig(max_patches=2)), (0, 0, AppConfig(max_pixels=1000))],
+    ids=["small-patch", "rules", "patches", "input"],
+)
+def test_the_live_status_refuses_what_the_comparison_refuses_in_the_same_words(photo, patch_size, padding, config):
+    from explorer.app.compare import settings_status
+
+    models = ["esrgan-slim/2x", "pixel-upsampler/x2"]
+    with pytest.raises(gr.Error) as caught:
+        compare(str(photo), models, patch_size, padding, True, None, config=config)
+    assert settings_status(str(photo), models, patch_size, padding, True, config=config) == f"✗ {caught.value.message}"
+    assert settings_status(str(photo), models, 32, 4, True, config=AppConfig()).startswith("✓")
