@@ -35,7 +35,7 @@ RESULT_COLUMNS = ("source", "target", "error", "seconds", "pid", "start_seconds"
 """What a worker returns per image: where from and to, the error ("" when written), its time, and its worker's
 figures: start-up (TensorFlow import and model load), model load alone, peak memory so far (MiB)."""
 
-_QUIET_TF = {"TF_CPP_MIN_LOG_LEVEL": "2"}  # each worker's TensorFlow start-up notices would flood the terminal
+_QUIET_TF = {"TF_CPP_MIN_LOG_LEVEL": "3"}  # workers' TensorFlow start-up notices (no GPU, ...) would flood the output
 # TensorFlow's thread count is left alone: it is part of the arithmetic (held to one thread, default-model changed a
 # pixel by one level on a 256² image here), and the outputs must equal the in-process ones on the same machine.
 

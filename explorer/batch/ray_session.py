@@ -11,6 +11,7 @@ notebook, a test) is used as it is.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 from collections.abc import Iterator
@@ -92,7 +93,7 @@ def ray_cluster(address: str | None = None, *, status=None) -> Iterator[Any]:
         yield ray
         return
     address = address or ray_address()
-    options: dict[str, Any] = {"include_dashboard": False}
+    options: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING}
     if address is None:
         options["num_cpus"] = os.cpu_count() or 1
     try:
