@@ -277,7 +277,7 @@ def settings_status(
         Markdown: ✓, or ✗ with the sentence the run would refuse with.
     """
     try:
-        checks = _preflight_all(image, models, patch_size, padding, reference, config or AppConfig())
+        checks = _preflight_all(image, models, patch_size, padding, reference, config or AppConfig(), require_image=False)
     except gr.Error as error:
         return f"✗ {error.message}"
     patches = sorted({check.run.patches for check in checks if check.run is not None})
@@ -286,13 +286,14 @@ def settings_status(
 
 
 def _preflight_all(
-    image: str | None, models: list[str] | None, patch_size: object, padding: object, reference: bool, config: AppConfig
+    image: str | None, models: list[str] | None, patch_size: object, padding: object, reference: bool, config: AppConfig,
+    require_image: bool = True,
 ) -> list[Preflight]:
     """:func:`~explorer.app.request.preflight` for every chosen model: the first refusal is raised."""
     return [
-        preflight(image, spec.short_id, patch_size, padding, reference=reference, config=config)
+        preflight(image, spec.short_id, patch_size, padding, reference=reference, config=config, require_image=require_image)
         for spec in _specs(models, config.max_compare)
-    ]
+    ]  # fmt: skip
 
 
 def build_compare_tab(

@@ -9,6 +9,7 @@ as PNG files for download.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 import time
@@ -19,7 +20,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from explorer.app.common import page_message, plain_text, refuse, warn
+from explorer.app.common import page_message, plain_text, refuse, user_errors, warn
 from explorer.app.config import AppConfig
 from explorer.app.fastpng import encode_png
 from explorer.display import DISPLAY_MAX_SIDE
@@ -28,6 +29,7 @@ from explorer.errors import ImageError, WorkLimitError
 
 __all__ = [
     "UPLOAD_HINT",
+    "declared_size",
     "display_copy",
     "enlarge_nearest",
     "read_image",
@@ -57,11 +59,7 @@ def read_image(path: str | os.PathLike | None, config: AppConfig) -> LoadedImage
         No image, unreadable, or over a limit: one line for the page user,
         never the server's path to the upload.
     """
-    if not path:
-        raise refuse("Add an image first: upload one, paste one, or pick an example.")
-    data = Path(path).read_bytes() if Path(path).is_file() else b""
-    if not data:
-        raise refuse(f"This file is empty (0 bytes). {UPLOAD_HINT}")
+    data = _upload_bytes(path)
     try:
         loaded = load_image(data, check_size=config.work_limits.check_input)
     except WorkLimitError as error:
@@ -73,15 +71,46 @@ def read_image(path: str | os.PathLike | None, config: AppConfig) -> LoadedImage
     return loaded
 
 
+def declared_size(path: str | os.PathLike | None, config: AppConfig) -> tuple[int, int]:
+    """``(width, height)`` as an upload's header declares them, refused as :func:`read_image` would refuse the file.
+
+    Nothing is decoded: the checks before a run and the live settings status use it.
+
+    Raises
+    ------
+    gradio.Error
+        No image, an empty file, not an image, or over the input limit (the same sentences as :func:`read_image`).
+    """
+    data = _upload_bytes(path)
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            width, height = opened.size
+    except Exception as error:  # noqa: BLE001 - whatever Pillow cannot open, the run cannot read either
+        raise refuse(_upload_message(error), cause=error) from None
+    with user_errors():
+        config.work_limits.check_input(width, height)
+    return width, height
+
+
 UPLOAD_HINT = "Upload a PNG, JPEG or WebP image."
 """What a page user can do about an upload the app cannot use."""
 
 
-def _upload_message(error: ImageError) -> str:
-    """An upload the library cannot read, in the page's words (no paths, no Python)."""
-    if isinstance(error.__cause__, Image.DecompressionBombError):
+def _upload_bytes(path: str | os.PathLike | None) -> bytes:
+    if not path:
+        raise refuse("Add an image first: upload one, paste one, or pick an example.")
+    data = Path(path).read_bytes() if Path(path).is_file() else b""
+    if not data:
+        raise refuse(f"This file is empty (0 bytes). {UPLOAD_HINT}")
+    return data
+
+
+def _upload_message(error: Exception) -> str:
+    """An upload that cannot be read, in the page's words (no paths, no Python); ``error`` is Pillow's or the library's."""
+    cause = error.__cause__ if isinstance(error, ImageError) else error
+    if isinstance(cause, Image.DecompressionBombError):
         return "This image declares more pixels than this server takes. Downscale or crop it first."
-    if isinstance(error.__cause__, UnidentifiedImageError):
+    if isinstance(cause, UnidentifiedImageError) or not isinstance(error, ImageError):
         return f"This file is not an image the app can read. {UPLOAD_HINT}"
     return page_message(error).replace("The image data", "This image")
 

@@ -22,15 +22,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import gradio as gr
 import numpy as np
-from PIL import Image
 
 from explorer.app.common import page_settings, refuse, resolve_model, user_errors
 from explorer.app.config import AppConfig
-from explorer.app.pictures import read_image
+from explorer.app.pictures import declared_size, read_image
 from explorer.engine.images import LoadedImage, OutputLayout, load_image
 from explorer.engine.registry import ModelSpec
 from explorer.engine.request import RunPlan, UpscaleRequest, plan_run, prepare
@@ -140,8 +138,8 @@ class Preflight:
     notes : tuple of PatchNote
         The advice about them.
     run : RunPlan or None
-        The run's plan; None without a readable image (then only the settings
-        and the smallest patch size were checked).
+        The run's plan; None without an image (then only the settings and the
+        smallest patch size were checked).
     """
 
     spec: ModelSpec
@@ -159,8 +157,15 @@ def preflight(
     *,
     reference: bool = False,
     config: AppConfig,
+    require_image: bool = True,
 ) -> Preflight:
     """Check what a run would check, with the same sentences, from the image's header only (nothing is decoded).
+
+    Parameters
+    ----------
+    require_image : bool
+        False for the live status: without an image, only the settings and
+        the smallest patch size are checked.
 
     Raises
     ------
@@ -168,30 +173,17 @@ def preflight(
         The sentence the run would refuse with.
     """
     spec, (patch, pad) = resolve_model(model), page_settings(patch_size, padding)
-    size = _declared_size(image)
-    limits = config.work_limits
+    if not image and not require_image:
+        with user_errors():
+            config.work_limits.check_patch_size(patch)
+        notes = patch_notes(patch, pad or None, divisibility_factor=spec.divisibility_factor)
+        return Preflight(spec, patch, pad, tuple(notes), None)
+    width, height = declared_size(image, config)
+    if _scores(spec, reference):  # the shrunk copy runs (reference_pair: mod-crop, then shrink)
+        width, height = width // spec.scale, height // spec.scale
     with user_errors():
-        if size is None:
-            limits.check_patch_size(patch)
-            notes = patch_notes(patch, pad or None, divisibility_factor=spec.divisibility_factor)
-            return Preflight(spec, patch, pad, tuple(notes), None)
-        width, height = size
-        limits.check_input(width, height)
-        if _scores(spec, reference):  # the shrunk copy runs (reference_pair: mod-crop, then shrink)
-            width, height = width // spec.scale, height // spec.scale
-        run = plan_run(spec, height, width, patch, pad or None, limits)
+        run = plan_run(spec, height, width, patch, pad or None, config.work_limits)
     return Preflight(spec, patch, pad, run.settings.notes, run)
-
-
-def _declared_size(image: str | os.PathLike | None) -> tuple[int, int] | None:
-    """``(width, height)`` from an image file's header; None when there is no image or it cannot be read (the run says why)."""
-    if not image or not Path(image).is_file():
-        return None
-    try:
-        with Image.open(Path(image)) as opened:
-            return opened.size
-    except Exception:  # noqa: BLE001 - unreadable uploads are refused, with their reason, when they are read
-        return None
 
 
 def page_notes(notes: tuple[PatchNote, ...], spec: ModelSpec) -> list[str]:

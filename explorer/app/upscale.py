@@ -105,7 +105,9 @@ def settings_status(
         Markdown: ✓ with what will happen, or ✗ with the broken rule and a fix.
     """
     try:
-        check = preflight(image, model, patch_size, padding, reference=reference, config=config or AppConfig())
+        check = preflight(
+            image, model, patch_size, padding, reference=reference, config=config or AppConfig(), require_image=False
+        )
     except gr.Error as error:
         return f"✗ {error.message}"
     spec, patch, pad = check.spec, check.patch_size, check.padding

@@ -89,5 +89,24 @@ def test_the_notes_name_the_model_when_rounding():
     from explorer import list_models
 
     maxim = next((spec for spec in list_models() if spec.divisibility_factor == 64), None) or pytest.skip("no such model")
-    check = preflight(None, maxim.short_id, 100, 4, config=AppConfig())  # no image: the settings alone
+    check = preflight(None, maxim.short_id, 100, 4, config=AppConfig(), require_image=False)  # the settings alone
     assert page_notes(check.notes, maxim) == [f"{maxim.short_id} needs sides that are multiples of 64: patch size 100 becomes 128."]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "Add an image first"), (b"", "This file is empty"), (b"<!doctype html><p>hi</p>", "not an image the app can read")],
+    ids=["none", "empty", "not-an-image"],
+)
+def test_the_check_before_a_run_refuses_an_upload_as_the_run_does(tmp_path, content, message):
+    from explorer.app.pictures import read_image
+
+    path = None
+    if content is not None:
+        path = tmp_path / "upload.png"
+        path.write_bytes(content)
+    with pytest.raises(gr.Error) as by_run:
+        read_image(path and str(path), AppConfig())
+    with pytest.raises(gr.Error) as by_check:
+        preflight(path and str(path), "default-model", 0, 0, config=AppConfig())
+    assert message in by_run.value.message and by_check.value.message == by_run.value.message
