@@ -2,7 +2,7 @@
 
 Handlers (plain functions, called by the page and by the tests):
 
-* :func:`settings_status`: the patch size / padding rules checked live.
+* :func:`settings_status`: the patch size / padding rules and the server's limits, checked live in the run's words.
 * :func:`upscale`: run the model with a progress bar per patch; before/after
   slider, full-resolution PNG, timings, the patch grid; in reference mode,
   PSNR/SSIM of the model and the classical baselines.
