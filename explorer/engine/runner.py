@@ -172,16 +172,16 @@ class LoadedModel:
         without one, every bf16 runtime is measured against exact now, on
         real photo crops, and the verdict kept.
         """
+        units = bf16_units()  # read each time (cheap): no bf16 says so without measuring or keeping anything
+        if units is None:
+            cpu = cpu_name()
+            why = "bf16 is off (UPSCALER_EXPLORER_BF16=off)" if settings.bf16() == "off" else (
+                f"this CPU ({cpu}) has no bf16 units (AMX or AVX512-BF16)")  # fmt: skip
+            return unavailable(cpu, why)
         with self._lock:
             if self._verdict is not None:
                 return self._verdict
             cpu = cpu_name()
-            units = bf16_units()
-            if units is None:
-                why = "bf16 is off (UPSCALER_EXPLORER_BF16=off)" if settings.bf16() == "off" else (
-                    f"this CPU ({cpu}) has no bf16 units (AMX or AVX512-BF16)")  # fmt: skip
-                self._verdict = unavailable(cpu, why)
-                return self._verdict
             self.choose_exact(probes, to_pixels)
             key = f"{choice_key(self.file.path)}|bf16 units {units}"
             kept = recorded_verdict(key)
