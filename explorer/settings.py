@@ -19,7 +19,8 @@ Variable                                   Meaning (default)
                                            beside the repository)
 ``UPSCALER_EXPLORER_MAX_PIXELS``           largest input image, in pixels (:data:`DEFAULT_MAX_PIXELS`)
 ``UPSCALER_EXPLORER_AUTO_TILE_PIXELS``     outputs larger than this are tiled (2048×2048)
-``UPSCALER_EXPLORER_MODEL_CACHE``          loaded models a process keeps (4)
+``UPSCALER_EXPLORER_MODEL_CACHE_MB``       memory the loaded models a process keeps may hold, in MiB (a quarter
+                                           of the machine's memory)
 ``UPSCALER_EXPLORER_RUNTIME``              ``auto``, ``tensorflow`` or ``openvino`` (``auto``)
 ``UPSCALER_EXPLORER_BF16``                 ``auto``, ``off`` or ``on``: bf16 for fast (``auto``)
 ``UPSCALER_EXPLORER_APP_MAX_PIXELS``       the app's largest input (2048×2048)
@@ -73,7 +74,7 @@ __all__ = [
     "max_pixels",
     "npm_registry",
     "ray_address",
-    "model_cache_size",
+    "model_cache_mb",
     "runtime",
     "source",
 ]
@@ -220,9 +221,22 @@ def auto_tile_pixels() -> int:
     return _positive_int("AUTO_TILE_PIXELS", 2048 * 2048)
 
 
-def model_cache_size() -> int:
-    """How many loaded models a process keeps: ``$UPSCALER_EXPLORER_MODEL_CACHE``, default 4."""
-    return _positive_int("MODEL_CACHE", 4)
+def model_cache_mb() -> int:
+    """Memory the loaded models a process keeps may hold, in MiB: ``$UPSCALER_EXPLORER_MODEL_CACHE_MB``.
+
+    The default is a quarter of the machine's physical memory (at least 1024;
+    4096 where the platform does not say): a MAXIM model holds about 1.7 GB,
+    the upscaling models a few MB to a few hundred, so counting models would
+    keep too many large ones or too few small ones.
+    """
+    return _positive_int("MODEL_CACHE_MB", max(1024, _physical_mib() // 4))
+
+
+def _physical_mib() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (AttributeError, OSError, ValueError):
+        return 4 * 4096
 
 
 def runtime() -> str:

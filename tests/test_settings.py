@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 WHOLE_NUMBERS = {
     "AUTO_TILE_PIXELS": (settings.auto_tile_pixels, 2048 * 2048),
-    "MODEL_CACHE": (settings.model_cache_size, 4),
+    "MODEL_CACHE_MB": (settings.model_cache_mb, max(1024, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20 // 4)),
     "APP_MAX_PIXELS": (settings.app_max_pixels, 2048 * 2048),
     "APP_MAX_OUTPUT_PIXELS": (settings.app_max_output_pixels, 8192 * 8192),
     "APP_CONCURRENCY": (settings.app_concurrency, 2),

@@ -2,9 +2,12 @@
 
 Loading a model file (reading shards, building layers) and tracing it for a new
 input shape are the slow steps; both happen once. :func:`load_model`
-keeps the most recently used files (bounded, so a long-running app does not
-grow without limit), and every :class:`~explorer.Upscaler` on the same file
-shares one :class:`LoadedModel`.
+keeps the most recently used files within a memory budget
+(``$UPSCALER_EXPLORER_MODEL_CACHE_MB``, so a long-running app does not grow
+without limit and small models never push out a large one by their number),
+and every :class:`~explorer.Upscaler` on the same file shares one
+:class:`LoadedModel`. A model loaded again after the budget let it go says so
+(:attr:`LoadedModel.reloaded`, :func:`cache_state`).
 
 A :class:`ModelRunner` is a loaded model with what its spec says about calling
 it (like spandrel's model descriptor): zeros on the right and bottom up to the
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import collections
 import importlib.resources
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -30,6 +34,7 @@ from explorer import settings
 from explorer.engine._tf import import_tensorflow
 from explorer.engine.cpu import bf16_units, cpu_name
 from explorer.engine.formats.detect import ModelFile, load_model_file
+from explorer.engine.memory import peak_memory_mib
 from explorer.engine.precision import FastVerdict, judge, measure_fidelity, unavailable
 from explorer.engine.registry import ModelSpec
 from explorer.engine.runtimes import (
@@ -48,7 +53,18 @@ from explorer.engine.runtimes import (
 from explorer.engine.tiling import round_up_to_multiple
 from explorer.errors import ModelFormatError, SettingsError
 
-__all__ = ["BATCH_PIXELS", "MAX_BATCH", "LoadedModel", "ModelRunner", "clear_model_cache", "load_model", "padded_size"]
+__all__ = [
+    "BATCH_PIXELS",
+    "MAX_BATCH",
+    "CacheState",
+    "LoadedModel",
+    "ModelRunner",
+    "cache_state",
+    "clear_model_cache",
+    "load_model",
+    "padded_size",
+    "was_evicted",
+]
 
 BATCH_PIXELS = 256 * 256
 """Same-size patches run together up to this many input pixels per call. Measured on 2 cores, 25 patches took
@@ -73,10 +89,19 @@ class LoadedModel:
         The TensorFlow function (one trace per model where the model allows, else per shape).
     runtime_note : str
         Which runtime runs it exactly and why.
+    memory_bytes : int
+        Resident memory its loading added to the process (at least its weights
+        as float32); what the cache's budget counts. Loads running at the same
+        time each count the other's too: an overestimate, never an under.
+    reloaded : bool
+        True when this file had been loaded before in this process and the
+        cache let it go to stay within its budget.
     """
 
     file: ModelFile
     load_seconds: float
+    memory_bytes: int = 0
+    reloaded: bool = False
     traced: TracedFunction = field(init=False)
     runtime_note: str = "TensorFlow"
     _runtime: Callable = field(init=False, repr=False)
@@ -348,14 +373,48 @@ class ModelRunner:
 
 def _load(model_path: Path) -> LoadedModel:
     import_tensorflow()
+    before = peak_memory_mib("VmRSS")
     start = time.perf_counter()
     file = load_model_file(model_path)
-    return LoadedModel(file=file, load_seconds=time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    grown = peak_memory_mib("VmRSS") - before  # NaN where /proc is missing
+    memory = max(4 * file.parameters, 0 if math.isnan(grown) else grown * 2**20)
+    return LoadedModel(file=file, load_seconds=seconds, memory_bytes=int(memory))
 
 
 _cache: collections.OrderedDict[Path, LoadedModel] = collections.OrderedDict()
 _cache_lock = threading.Lock()
 _loading: dict[Path, threading.Lock] = {}
+_evicted: set[Path] = set()
+
+
+@dataclass(frozen=True)
+class CacheState:
+    """The loaded-model cache now: how many models it holds, their memory and its budget (bytes)."""
+
+    models: int
+    memory_bytes: int
+    budget_bytes: int
+
+
+def cache_state() -> CacheState:
+    """What the loaded-model cache holds now, against its budget (``$UPSCALER_EXPLORER_MODEL_CACHE_MB``)."""
+    with _cache_lock:
+        held = sum(loaded.memory_bytes for loaded in _cache.values())
+        return CacheState(len(_cache), held, settings.model_cache_mb() * 2**20)
+
+
+def was_evicted(model_path: Path) -> bool:
+    """True when the model file at ``model_path`` was loaded in this process and let go to make room."""
+    with _cache_lock:
+        return Path(model_path) in _evicted and Path(model_path) not in _cache
+
+
+def _make_room(budget: int) -> None:
+    """Let the least recently used models go until the rest fit ``budget`` (the newest always stays). Hold the lock."""
+    while len(_cache) > 1 and sum(loaded.memory_bytes for loaded in _cache.values()) > budget:
+        gone, _ = _cache.popitem(last=False)
+        _evicted.add(gone)
 
 
 def load_model(model_path: Path) -> tuple[LoadedModel, bool]:
@@ -395,13 +454,15 @@ def load_model(model_path: Path) -> tuple[LoadedModel, bool]:
             raise
         with _cache_lock:  # publish and retire the key lock together: no window for a second load
             _loading.pop(key, None)
+            loaded.reloaded = key in _evicted
+            _evicted.discard(key)
             _cache[key] = loaded
-            while len(_cache) > settings.model_cache_size():
-                _cache.popitem(last=False)
+            _make_room(settings.model_cache_mb() * 2**20)
     return loaded, True
 
 
 def clear_model_cache() -> None:
-    """Forget every loaded model (frees their memory once unreferenced)."""
+    """Forget every loaded model (frees their memory once unreferenced); a later load is a first load again."""
     with _cache_lock:
         _cache.clear()
+        _evicted.clear()
