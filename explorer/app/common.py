@@ -23,6 +23,7 @@ from explorer.app.progress import ProgressFn, Ticker
 from explorer.engine.memory import is_out_of_memory
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec, list_models
 from explorer.engine.resolve import resolve
+from explorer.engine.runner import cache_state, was_evicted
 from explorer.engine.tiling import auto_tile_for, parse_patch_settings
 from explorer.engine.upscaler import Upscaler
 from explorer.errors import ExplorerError, ModelFetchError, ModelFormatError, ModelNotFoundError
@@ -195,37 +196,83 @@ def whole_image_note(spec: ModelSpec) -> str:
 
 @dataclass(frozen=True)
 class LoadedUpscaler:
-    """An :class:`Upscaler`, whether this request loaded it, and how long getting it took."""
+    """An :class:`Upscaler`, whether this request loaded it, and how long each part of getting it took.
+
+    Attributes
+    ----------
+    upscaler : Upscaler
+    fresh : bool
+        True when this request loaded the model (else it was in memory).
+    seconds : float
+        The whole time of getting it: :attr:`files_seconds` and then the load
+        (or the lookup in memory), its runtime choice included.
+    files_seconds : float
+        Finding the model's files, downloading and checking them when needed.
+    downloaded : bool
+        True when this request downloaded the package (its first use on this server).
+    reloaded : str
+        When this request loaded the model again after the loaded-model cache
+        let it go: a sentence saying so; else ``""``.
+    """
 
     upscaler: Upscaler
     fresh: bool
     seconds: float
+    files_seconds: float = 0.0
+    downloaded: bool = False
+    reloaded: str = ""
+
+    @property
+    def load_seconds(self) -> float:
+        """The part of :attr:`seconds` after the files were found: the load, or the lookup in memory."""
+        return self.seconds - self.files_seconds
 
 
-def load_upscaler(spec: ModelSpec, progress: ProgressFn | None = None, precision: str = "exact") -> LoadedUpscaler:
+def load_upscaler(
+    spec: ModelSpec, progress: ProgressFn | None = None, precision: str = "exact", ticker: Ticker | None = None
+) -> LoadedUpscaler:
     """Get the (shared, cached) model, showing each step of a first use with its elapsed time.
 
     Models are loaded once per process and shared by every session
-    (:mod:`explorer.engine.runner` keeps a bounded cache); a first use shows
-    "Downloading …" (when the package is not cached yet), then "Loading …".
+    (:mod:`explorer.engine.runner` keeps them within a memory budget); a first
+    use shows "Downloading …" (when the package is not cached yet), then
+    "Loading …", and a model the budget had let go "Reloading …" with why.
     ``precision="fast"`` also gets the model's bf16 verdict for this CPU
     (measured once, then kept; see :mod:`explorer.engine.precision`).
     The files are looked up once (:func:`explorer.engine.resolve.resolve`)
-    and handed to the :class:`Upscaler` as they are.
+    and handed to the :class:`Upscaler` as they are. The steps go to
+    ``ticker`` when the caller shows more steps of its own, else to a ticker
+    on ``progress``.
     """
     start = time.perf_counter()
-    with Ticker(progress) as ticker, user_errors():
+    downloaded = False
+    with contextlib.ExitStack() as stack, user_errors():
+        ticker = ticker or stack.enter_context(Ticker(progress, steps=2))
         ticker.step(f"Getting {spec.short_id}'s files")
 
         def fetching(message: str) -> None:
+            nonlocal downloaded
+            downloaded = True
             verb = "Unpacking and checking" if message.startswith("Verifying") else "Downloading"
             ticker.step(f"{verb} {spec.short_id} ({format_bytes(spec.size_bytes)}, first use on this server)")
 
         resolved = resolve(spec, status=fetching)
+        files = time.perf_counter() - start
+        again = resolved.path is not None and was_evicted(resolved.path)
         fast = ", and its fast precision (bf16 is measured once per CPU, then kept)" if precision == "fast" else ""
-        ticker.step(f"Loading {spec.short_id} ({format_bytes(spec.size_bytes)} of weights{fast})")
+        verb = "Reloading" if again else "Loading"
+        ticker.step(f"{verb} {spec.short_id} ({format_bytes(spec.size_bytes)} of weights{fast})")
         upscaler = Upscaler(resolved, precision=precision)
-    return LoadedUpscaler(upscaler, fresh=upscaler.loaded_now, seconds=time.perf_counter() - start)
+    reloaded = _reload_note() if again and upscaler.loaded_now else ""
+    return LoadedUpscaler(upscaler, upscaler.loaded_now, time.perf_counter() - start, files, downloaded, reloaded)
+
+
+def _reload_note() -> str:
+    state = cache_state()
+    return (
+        f"reloaded: this server keeps {state.models} model{'s' * (state.models != 1)} in memory "
+        f"(up to {format_bytes(state.budget_bytes)} of them), and had let this one go to make room for others"
+    )
 
 
 @contextlib.contextmanager
@@ -263,7 +310,9 @@ def format_bytes(size: int) -> str:
         return "–"
     if size < 1_000_000:
         return f"{size / 1000:.0f} kB"
-    return f"{size / 1_000_000:.1f} MB"
+    if size < 1_000_000_000:
+        return f"{size / 1_000_000:.1f} MB"
+    return f"{size / 1_000_000_000:.1f} GB"
 
 
 def architecture_name(spec: ModelSpec) -> str:

@@ -25,6 +25,10 @@ class Ticker:
     Use as a context manager. :meth:`step` names a new step (its clock starts
     at 0); :meth:`count` reports patches done, keeping the step's clock.
 
+    A step is shown with the steps done so far of those expected (``1/3
+    steps``): Gradio's progress shows a description only next to a count or
+    fraction, and a bare ``progress(None, desc=…)`` shows no text at all.
+
     Parameters
     ----------
     progress : callable or None
@@ -33,12 +37,20 @@ class Ticker:
         Seconds between refreshes.
     clock : callable, default :func:`time.monotonic`
         Where the elapsed seconds are read.
+    steps : int
+        How many steps are expected (more may be named: the count then grows).
     """
 
     def __init__(
-        self, progress: ProgressFn | None, interval: float = 1.0, clock: Callable[[], float] = time.monotonic
+        self,
+        progress: ProgressFn | None,
+        interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        steps: int = 1,
     ) -> None:
         self._progress = progress
+        self.expected = steps
+        """How many steps the count shows as expected; a caller that learns of more may raise it."""
         self._interval = interval
         self._clock = clock
         self._lock = threading.Lock()
@@ -83,7 +95,7 @@ class Ticker:
             self._show()
 
     def _show(self) -> None:
-        if self._progress is None:
+        if self._progress is None or not self.steps:
             return
         with self._lock:
             text, fraction, elapsed = self._text, self._fraction, self._clock() - self._started
@@ -91,4 +103,5 @@ class Ticker:
         if isinstance(fraction, tuple):
             self._progress(fraction, desc=desc, unit="patches")
         else:
-            self._progress(None, desc=desc)
+            named = len(self.steps)
+            self._progress((named - 1, max(self.expected, named)), desc=desc, unit="steps done")

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from explorer.app.common import format_seconds, load_upscaler, resolve_model, user_errors
+from explorer.app.common import LoadedUpscaler, format_seconds, load_upscaler, resolve_model, user_errors
 from explorer.app.pictures import display_copy, save_result_png
 from explorer.app.progress import ProgressFn
 from explorer.display import DISPLAY_MAX_SIDE
@@ -27,13 +27,18 @@ from explorer.quality import seams
 __all__ = [
     "HEATMAP_MAX_OUTPUT_PIXELS",
     "LastRun",
+    "TimingRow",
     "SeamsOutputs",
     "heat_legend_html",
     "patch_times",
     "plan_view",
     "seams_heatmap",
     "summary",
+    "first_call_seconds",
+    "needs_warm_run",
+    "timing_rows",
     "timings",
+    "tracing_seconds",
 ]
 
 HEATMAP_MAX_OUTPUT_PIXELS = 4096 * 4096
@@ -96,29 +101,110 @@ def summary(model: str, scale: int, report: UpscaleReport, *, shown: int, scorin
     return " ".join(lines)
 
 
-def timings(report: UpscaleReport, fresh: bool, loading: float, total: float) -> str:
-    """A Markdown table: model load, warm-up (tracing), inference, per patch, total."""
-    load = (
-        f"{format_seconds(loading)} (this run: fetched if needed, then built)"
-        if fresh
-        else f"cached (loaded once per server in {format_seconds(report.load_seconds)})"
-    )
-    times = report.patch_seconds
+@dataclass(frozen=True)
+class TimingRow:
+    """One row of the timing table: a part of the request's time that no other row counts."""
+
+    step: str
+    seconds: float
+    note: str
+
+
+def first_call_seconds(report: UpscaleReport) -> float:
+    """The time of a run's first model call (its first batch of patches)."""
+    return sum(report.patch_seconds[: report.batch])
+
+
+def timing_rows(report: UpscaleReport, model: LoadedUpscaler, total: float, warm: UpscaleReport | None = None) -> list[TimingRow]:
+    """The request's time in disjoint parts that add up to ``total``: files, load, model calls, a warm run, the rest.
+
+    Parameters
+    ----------
+    report : UpscaleReport
+        The run whose output the page shows.
+    model : LoadedUpscaler
+        How the model was got (files, load).
+    total : float
+        The request's whole time (the last row is what the others leave).
+    warm : UpscaleReport, optional
+        The same run again, when the first one traced the model: what later runs cost.
+    """
     shape = report.plan.patch_shape if report.plan else (report.input_size[1], report.input_size[0])
-    rows = [("Model load", load)]
-    steady = times[1:] if report.traced else times
-    if report.traced:
-        rows.append(("Warm-up", f"{format_seconds(times[0])}: the first call traces the model (once per model; graph models once per input size)"))
-    else:
-        rows.append(("Warm-up", f"none: already traced for {shape[1]}×{shape[0]} inputs"))
+    built = format_seconds(model.upscaler.load_seconds)
+    ready = model.load_seconds - model.upscaler.load_seconds  # TensorFlow's start in a new process, the runtime choice
+    then = f", then made ready to run in {format_seconds(ready)} (TensorFlow started, runtime chosen)" if ready >= 0.5 else ""
+    rows = [
+        TimingRow(
+            "Model files", model.files_seconds,
+            "downloaded and checked (first use on this server)" if model.downloaded else "already on this server",
+        ),
+        TimingRow(
+            "Model load", model.load_seconds,
+            (f"{model.reloaded}; " if model.reloaded else "") + f"read and built in {built}{then} (once per server)" if model.fresh
+            else f"already in memory (its load took {built}, once per server)",
+        ),
+    ]  # fmt: skip
     calls = -(-report.patches // report.batch)
-    batched = f" ({report.batch} patches per call)" if report.batch > 1 else ""
-    rows.append(("Inference", f"{format_seconds(report.inference_seconds)} in {calls} model call{'s' * (calls != 1)}{batched} on {report.runtime}"))
-    if steady and report.patches > 1:
-        median = float(np.median(steady))
-        rows.append(("Per patch", f"{format_seconds(median)} median (min {format_seconds(min(steady))}, max {format_seconds(max(steady))})"))
-    rows.append(("Total", f"{format_seconds(total)} for the request (reading, tiling, stitching, PNG included)"))
-    return "| Step | Time |\n|---|---|\n" + "\n".join(f"| {name} | {value} |" for name, value in rows)
+    batched = f", {report.batch} patches per call" if report.batch > 1 else ""
+    steady = report.inference_seconds
+    if report.traced:
+        first = first_call_seconds(report)
+        steady -= first
+        calls -= 1
+        rows.append(
+            TimingRow("First model call", first, f"traces the model for {shape[1]}×{shape[0]} inputs (once per model; graph models once per size), then runs")
+        )
+    if calls:
+        later = report.patch_seconds[report.batch :] if report.traced else report.patch_seconds
+        spread = (
+            f"; per patch {format_seconds(float(np.median(later)))} median "
+            f"(min {format_seconds(min(later))}, max {format_seconds(max(later))})" if report.patches > 1 else ""
+        )
+        rows.append(TimingRow("Model calls", steady, f"{calls} call{'s' * (calls != 1)}{batched} on {report.runtime}{spread}"))
+    if warm is not None:
+        rows.append(TimingRow("Warm run", warm.total_seconds, "the same run again, now traced: what a later run's model time is"))
+    rows.append(TimingRow("Everything else", total - sum(row.seconds for row in rows), "reading the image, tiling, stitching, PNG"))
+    return rows
+
+
+def needs_warm_run(report: UpscaleReport) -> bool:
+    """True when a run traced the model in its only model call: only running it again shows what later runs cost."""
+    return report.traced and report.patches <= report.batch
+
+
+def tracing_seconds(report: UpscaleReport, warm: UpscaleReport | None = None) -> float:
+    """About how long tracing took: the first call less the same call warm (or less a later call of the run); 0 if none."""
+    if not report.traced:
+        return 0.0
+    first = first_call_seconds(report)
+    if warm is not None:
+        return max(first - first_call_seconds(warm), 0.0)
+    later = report.patch_seconds[report.batch :]
+    return max(first - float(np.median(later)) * report.batch, 0.0) if later else 0.0
+
+
+def timings(report: UpscaleReport, model: LoadedUpscaler, total: float, warm: UpscaleReport | None = None) -> str:
+    """The timing table (Markdown): disjoint parts adding up to the total, then what was one-off and what later runs cost."""
+    rows = timing_rows(report, model, total, warm)
+    lines = ["| Step | Time | |", "|---|---:|---|"]
+    lines += [f"| {row.step} | {format_seconds(row.seconds)} | {row.note} |" for row in rows]
+    lines.append(f"| **Total** | **{format_seconds(total)}** | this request on the server |")
+    downloaded = model.files_seconds if model.downloaded else 0.0
+    tracing = tracing_seconds(report, warm)
+    loading = model.load_seconds if model.fresh else 0.0
+    one_off = [
+        f"download {format_seconds(downloaded)}" if model.downloaded else "",
+        f"load {format_seconds(loading)}" if model.fresh else "",
+        f"tracing about {format_seconds(tracing)} (the first call less a warm one)" if report.traced else "",
+    ]
+    if not any(one_off):
+        return "\n".join(lines) + "\n\nNothing one-off in this run: the model was loaded and traced for this size already."
+    replaced = report.total_seconds if warm is not None else tracing  # the warm run stands in for the first one
+    later = total - downloaded - loading - replaced
+    return "\n".join(lines) + (
+        f"\n\nOne-off in this run: {', '.join(part for part in one_off if part)}. A later run of this image should take "
+        f"about **{format_seconds(later)}** (this request less its one-off part)."
+    )
 
 
 def patch_times(report: UpscaleReport) -> pd.DataFrame:

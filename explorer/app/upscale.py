@@ -194,8 +194,9 @@ def upscale(
         warn(f"{spec.short_id} is a {spec.task} model (no upscaling): reference mode needs an upscaling model.")
     with user_errors():
         precision = check_precision(precision)
-    handle = load_upscaler(spec, progress, precision)
-    result, before = _run(handle, page, progress)
+    with Ticker(progress, steps=3) as ticker:
+        handle = load_upscaler(spec, progress, precision, ticker)
+        result, warm, before = _run(handle, page, ticker)
     report, output = result.report, np.asarray(result.image)
     pixels = arrange(page.request.image, "array")  # what the model ran on, in the upload's layout
     png = save_result_png(output, f"{Path(str(image)).stem}@{spec.scale}x-{spec.short_id}")
@@ -213,7 +214,7 @@ def upscale(
             spec.short_id, spec.scale, report, shown=shown.shape[1], scoring=page.scoring,
             alpha=page.upload.alpha is not None,
         ) + precision_note(report),  # fmt: skip
-        timings=runview.timings(report, handle.fresh, handle.seconds, time.perf_counter() - start),
+        timings=runview.timings(report, handle, time.perf_counter() - start, warm),
         patch_times=runview.patch_times(report),
         plan_view=plan_view,
         seams_note=seams_note,
@@ -228,18 +229,34 @@ def precision_note(report: UpscaleReport) -> str:
     return "" if report.fast is None else f"\n\n**Precision:** {report.fast.reason}."
 
 
-def _run(handle: LoadedUpscaler, page: PageRequest, progress: ProgressFn | None) -> tuple[UpscaleResult, Path]:
-    """Run the model with a ticker, and encode the slider's left picture meanwhile."""
+def _run(handle: LoadedUpscaler, page: PageRequest, ticker: Ticker) -> tuple[UpscaleResult, UpscaleReport | None, Path]:
+    """Run the model under named steps, and encode the slider's left picture meanwhile.
+
+    A run that traced the model in its only call runs once more, warm: the
+    timing table then says what a later run costs (:func:`runview.needs_warm_run`).
+
+    Returns
+    -------
+    tuple
+        The result, the warm run's report (or None) and the slider's left picture.
+    """
     spec = page.spec
     width, height = page.request.image.size
     verb = "Upscaling with" if spec.scale > 1 else "Running"  # restoration models keep the size
-    with ThreadPoolExecutor(max_workers=1) as encoder, Ticker(progress) as ticker, user_errors():
+    cut = page.request.run.patch_size
+    how = f"{page.request.run.patches} patches of {cut} px" if cut else "whole image"
+    with ThreadPoolExecutor(max_workers=1) as encoder, user_errors():
         before = encoder.submit(_before_picture, page.request.image.rgb, page.reference, spec.scale)
-        ticker.step(f"Running {spec.short_id} on {width}×{height} px (a new size is prepared first: this can take a while)")
+        ticker.step(f"{verb} {spec.short_id} on {width}×{height} px, {how} (a first call traces it for this size)")
         result = handle.upscaler.run_request(
-            page.request, progress=lambda done, total: ticker.count(done, total, f"{verb} {spec.short_id}")
+            page.request, progress=lambda done, total: ticker.count(done, total, f"{verb} {spec.short_id} on {width}×{height} px")
         )
-        return result, before.result()
+        warm = None
+        if runview.needs_warm_run(result.report):
+            ticker.expected += 1
+            ticker.step(f"Running {spec.short_id} once more, warm, to time what later runs cost")
+            warm = handle.upscaler.run_request(page.request).report
+        return result, warm, before.result()
 
 
 def _before_picture(input_rgb: np.ndarray, reference_rgb: np.ndarray | None, scale: int) -> Path:
@@ -275,6 +292,7 @@ class UpscaleTab:
     model: gr.Dropdown
     patch_size: gr.Number
     padding: gr.Number
+    reference: gr.Checkbox
     precision: gr.Radio
     run: gr.Button
 
@@ -394,7 +412,9 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
     ).success(
         show_seams, inputs=last_run, outputs=seams_out, show_progress="minimal", **heavy
     )  # fmt: skip
-    return UpscaleTab(image=image, model=model, patch_size=patch_size, padding=padding, precision=precision, run=run)
+    return UpscaleTab(
+        image=image, model=model, patch_size=patch_size, padding=padding, reference=reference, precision=precision, run=run
+    )
 
 
 def _calls_plot(calls: pd.DataFrame) -> gr.ScatterPlot:

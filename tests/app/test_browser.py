@@ -80,7 +80,7 @@ def test_upload_upscale_and_read_the_scores(page, app_url, tmp_path):
     first = _upscale(page, "256×256 → 512×512")
     second = _upscale(page, "256×256 → 512×512")
     assert "whole image" in page.locator("#upscale-summary").inner_text()
-    assert "Inference" in page.locator("#timings").inner_text()
+    assert "Model calls" in page.locator("#timings").inner_text()
     assert not page.locator("#quality-table").is_visible()
 
     page.locator("#reference-mode input").check()
@@ -245,7 +245,7 @@ def test_a_failed_run_clears_the_previous_results(page, app_url, tmp_path):
     page.locator("#seams").click()  # open the seams view: the grid is there
     page.locator("#plan-view img").wait_for(state="visible", timeout=30_000)
     page.locator("#heatmap img").wait_for(state="visible", timeout=60_000)
-    assert "Inference" in page.locator("#timings").inner_text()
+    assert "Model calls" in page.locator("#timings").inner_text()
     assert page.locator("#patch-times").is_visible() and page.locator("#heat-legend").is_visible()
     page.screenshot(path=str(ARTIFACTS / "app-upscale-tiled.png"), full_page=True)
 
@@ -253,7 +253,7 @@ def test_a_failed_run_clears_the_previous_results(page, app_url, tmp_path):
     page.locator("#upscale-button").click()
     _toast_says(page, "twice the padding")
     page.wait_for_function("() => document.querySelector('#upscale-summary').innerText.trim() === ''", timeout=15_000)
-    assert "Inference" not in page.locator("#timings").inner_text()
+    assert "Model calls" not in page.locator("#timings").inner_text()
     assert not page.locator("#upscale-download").is_visible() and not page.locator("#plan-view").is_visible()
     assert page.locator("#upscale-result img").count() == 0
     _close_toasts(page)

@@ -82,3 +82,15 @@ def test_the_live_status_refuses_what_the_comparison_refuses_in_the_same_words(p
         compare(str(photo), models, patch_size, padding, True, None, config=config)
     assert settings_status(str(photo), models, patch_size, padding, True, config=config) == f"✗ {caught.value.message}"
     assert settings_status(str(photo), models, 32, 4, True, config=AppConfig()).startswith("✓")
+
+
+def test_a_first_run_is_never_shown_faster_than_a_warm_one(photo):
+    from explorer.engine.runner import clear_model_cache
+
+    clear_model_cache()
+    cold = compare(str(photo), ["esrgan-slim/2x", "default-model"], 0, 0, True, None).table.set_index("model")
+    warm = compare(str(photo), ["esrgan-slim/2x", "default-model"], 0, 0, True, None).table.set_index("model")
+    for model in ("esrgan-slim/2x", "default-model"):
+        assert cold.loc[model, "first run"] > cold.loc[model, "seconds"]  # load and tracing are in the first
+        assert np.isnan(warm.loc[model, "first run"])  # warm already: no first run to show
+        assert warm.loc[model, "seconds"] >= 0

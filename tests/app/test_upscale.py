@@ -22,7 +22,7 @@ class Recorder:
         self.calls: list[tuple] = []
 
     def __call__(self, progress, desc=None, total=None, unit="steps"):
-        self.calls.append((progress, desc))
+        self.calls.append((progress, desc, unit))
 
 
 def test_whole_image_run_equals_the_library(photo):
@@ -35,7 +35,7 @@ def test_whole_image_run_equals_the_library(photo):
     np.testing.assert_array_equal(after, expected)
     np.testing.assert_array_equal(before[::2, ::2], np.asarray(Image.open(photo)))  # pixels repeated
     assert "64×48 → 128×96" in out.summary and "whole image" in out.summary
-    assert "| Inference |" in out.timings and "| Model load |" in out.timings
+    assert "| Model load |" in out.timings and ("| Model calls |" in out.timings or "| First model call |" in out.timings)
     assert out.plan_view is None and out.last_run.plan is None
     assert "reference mode" in out.quality and out.scores.empty
 
@@ -55,11 +55,13 @@ def test_progress_advances_once_per_patch(photo):
     progress = Recorder()
     out = upscale(str(photo), "esrgan-slim/2x", 32, 4, False, progress)
     plan = plan_patches(48, 64, 32, 4)
-    steps = [call[0] for call in progress.calls if isinstance(call[0], tuple)]
+    steps = [call[0] for call in progress.calls if call[2] == "patches"]
     assert sorted(set(steps)) == [(done, len(plan)) for done in range(1, len(plan) + 1)]  # the ticker may repeat one
+    named = [call[0] for call in progress.calls if call[2] == "steps done"]
+    assert named and all(done < total for done, total in named)  # every named step shown beside a count
     descs = [call[1] or "" for call in progress.calls]
     assert any(desc.startswith("Loading esrgan-slim/2x") for desc in descs)
-    assert any(desc.startswith("Running esrgan-slim/2x on 64×48 px") for desc in descs)
+    assert any(desc.startswith(f"Upscaling with esrgan-slim/2x on 64×48 px, {len(plan)} patches of 32 px") for desc in descs)
     assert f"{len(plan)} patches of 32 px, padding 4" in out.summary
     assert len(out.patch_times) == len(plan) and (out.patch_times["ms"] >= 0).all()
     assert np.asarray(Image.open(out.plan_view)).shape == (48 * 12, 64 * 12, 3)  # small inputs are shown enlarged (to 768 px)
