@@ -13,6 +13,7 @@ the app file.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -38,6 +39,7 @@ from explorer.app.urlstate import (
     TABS,
     UPDATE_URL_JS,
     USE_MODEL_URL_JS,
+    address_settings,
     settings_from_query,
     tab_url_js,
 )
@@ -84,20 +86,24 @@ the same `patchSize`/`padding` rules as in the browser. Try a model on your imag
 """
 
 
-def restore_settings(request: gr.Request) -> tuple[str, int, int, Any]:
-    """Read the settings from the page's address when it loads (``?model=…&patch_size=…&padding=…&tab=…``).
+def restore_settings(request: gr.Request, config: AppConfig | None = None) -> tuple[str, int, int, bool, str, Any]:
+    """Read the settings from the page's address when it loads (``?model=…&patch_size=…&padding=…&reference=1&tab=…``).
 
     Returns
     -------
     tuple
-        Model, patch size, padding and the tab to show; what could not be
-        used is shown as a warning.
+        Model, patch size, padding, reference mode, precision and the tab to
+        show; what could not be used (by the server's rules and limits) is
+        shown as a warning.
     """
     query = dict(request.query_params) if request is not None else {}
-    settings = settings_from_query(query)
+    settings = settings_from_query(query, (config or AppConfig()).work_limits)
     for problem in settings.problems:
         warn(problem)
-    return settings.model, settings.patch_size, settings.padding, gr.Tabs(selected=settings.tab)
+    return (
+        settings.model, settings.patch_size, settings.padding, settings.reference, settings.precision,
+        gr.Tabs(selected=settings.tab),
+    )  # fmt: skip
 
 
 def build_app(config: AppConfig | None = None) -> gr.Blocks:
@@ -137,8 +143,12 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
         tabs_in_order = (upscale_tab, recommend_tab, models_tab, compare_tab, code_tab, benchmarks_tab)
         for tab, name in zip(tabs_in_order, TABS, strict=True):
             tab.select(None, js=tab_url_js(name))
-        for control in (upscale.model, upscale.patch_size, upscale.padding):
-            control.change(None, inputs=[upscale.model, upscale.patch_size, upscale.padding], js=UPDATE_URL_JS)
+        shaping = [upscale.model, upscale.patch_size, upscale.padding, upscale.reference, upscale.precision]
+        address = gr.JSON(visible=False)  # the settings the address should hold: only ones the server accepts
+        checked = functools.partial(address_settings, limits=config.work_limits)
+        for control in shaping:
+            control.change(checked, inputs=shaping, outputs=address, queue=False, api_visibility="private")
+        address.change(None, inputs=address, js=UPDATE_URL_JS)
         catalog.use.click(
             use_in_upscale, inputs=catalog.model, outputs=[upscale.model, tabs], queue=False, api_visibility="private"
         ).then(None, inputs=upscale.model, js=USE_MODEL_URL_JS)
@@ -147,9 +157,12 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
             outputs=[upscale.image, upscale.model, upscale.patch_size, upscale.padding, upscale.precision, tabs], queue=False,
             api_visibility="private",
         ).then(None, inputs=upscale.model, js=USE_MODEL_URL_JS)  # fmt: skip
+        def restore(request: gr.Request) -> tuple:
+            return restore_settings(request, config)
+
         demo.load(
-            restore_settings,
-            outputs=[upscale.model, upscale.patch_size, upscale.padding, tabs],
+            restore,
+            outputs=[*shaping, tabs],
             api_visibility="private",
         ).then(None, js=RESTORED_JS)
     demo.queue(default_concurrency_limit=config.concurrency, max_size=config.max_queue)

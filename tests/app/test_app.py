@@ -33,9 +33,11 @@ def test_model_runs_share_one_bounded_queue_and_the_rest_never_waits(demo):
 
 
 def test_restore_settings_reads_the_address():
-    request = gr.Request(query_params={"model": "esrgan-thick/4x", "patch_size": "96", "padding": "8", "tab": "compare"})
-    model, patch, padding, tabs = restore_settings(request)
-    assert (model, patch, padding, tabs.selected) == ("esrgan-thick/4x", 96, 8, "compare")
+    query = {"model": "esrgan-thick/4x", "patch_size": "96", "padding": "8", "reference": "1", "precision": "fast", "tab": "compare"}
+    model, patch, padding, reference, precision, tabs = restore_settings(gr.Request(query_params=query))
+    assert (model, patch, padding, reference, precision, tabs.selected) == ("esrgan-thick/4x", 96, 8, True, "fast", "compare")
+    with pytest.warns(UserWarning, match="smallest, 16 px"):  # the server's limits apply to the address too
+        assert restore_settings(gr.Request(query_params={"patch_size": "8"}))[1] == 0
 
 
 def test_restore_settings_warns_about_what_it_cannot_use():

@@ -8,9 +8,11 @@ from explorer.app.urlstate import (
     TABS,
     UPDATE_URL_JS,
     UrlSettings,
+    address_settings,
     settings_from_query,
     tab_url_js,
 )
+from explorer.engine.limits import WorkLimits
 
 
 def test_an_empty_address_gives_the_defaults():
@@ -53,7 +55,7 @@ def test_padding_alone_is_dropped_with_the_whole_image():
 
 
 def test_browser_code_names_every_setting_and_tab():
-    for name in ("model", "patch_size", "padding", "replaceState"):
+    for name in ("model", "patch_size", "padding", "reference", "replaceState"):
         assert name in UPDATE_URL_JS
     for tab in TABS:
         assert f'"tab", "{tab}"' in tab_url_js(tab)
@@ -64,3 +66,41 @@ def test_browser_code_names_every_setting_and_tab():
 def test_address_problems_are_plain_text_for_the_page():
     problem = settings_from_query({"model": "esrgan-slim/5x"}).problems[0]
     assert "`" not in problem and "python -m" not in problem and "Pick one from the Model list." in problem
+
+
+def test_the_address_restores_reference_mode_and_refuses_what_the_server_would():
+    assert settings_from_query({"reference": "1"}).reference is True
+    assert settings_from_query({"reference": "0"}) == UrlSettings()
+    odd = settings_from_query({"reference": "maybe"})
+    assert odd == UrlSettings() and "reference" in odd.problems[0]
+    small = settings_from_query({"patch_size": "8", "padding": "2"}, WorkLimits(min_patch_size=16))
+    assert small == UrlSettings() and "smallest, 16 px" in small.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("patch", "padding", "expected"),
+    [
+        (0, 0, {"model": "esrgan-slim/4x", "patch_size": 0, "padding": 0, "reference": True, "precision": "exact"}),
+        (64, 4, {"model": "esrgan-slim/4x", "patch_size": 64, "padding": 4, "reference": True, "precision": "exact"}),
+        ("", 7, {"model": "esrgan-slim/4x", "patch_size": 0, "padding": 0, "reference": True, "precision": "exact"}),  # padding needs patches
+        (3.5, 0, None),
+        (99999, 4, None),
+        (-1, 0, None),
+        (64, 40, None),
+        (8, 2, None),  # below the server's smallest patch
+        ("sixty", 0, None),
+    ],
+)
+def test_only_settings_the_server_accepts_go_into_the_address(patch, padding, expected):
+    assert address_settings("@upscalerjs/esrgan-slim/4x", patch, padding, True, limits=WorkLimits(min_patch_size=16)) == expected
+
+
+def test_precision_enters_the_address_only_when_valid():
+    assert address_settings("default-model", 0, 0, False, "fast")["precision"] == "fast"
+    assert address_settings("default-model", 0, 0, False, "half") is None
+    assert settings_from_query({"precision": "fast"}).precision == "fast"
+    assert "exact is used" in settings_from_query({"precision": "half"}).problems[0]
+
+
+def test_an_unknown_model_keeps_the_address_as_it_is():
+    assert address_settings("esrgan-slim/5x", 0, 0, False) is None
