@@ -310,10 +310,10 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
         with gr.Column(scale=4, min_width=320):
             image = UploadImage(
                 value=str(BUNDLED_EXAMPLE), type="filepath", image_mode=None, sources=["upload", "clipboard"],
-                label="Image", height=240, elem_id="upscale-input",
+                label="Image", height=220, elem_id="upscale-input",
             )  # fmt: skip
             model = gr.Dropdown(
-                choices=model_choices(), value=DEFAULT_CHOICE, label="Model", info="Task › package › variant",
+                choices=model_choices(), value=DEFAULT_CHOICE, label="Model",
                 filterable=True, elem_id="upscale-model",
             )  # fmt: skip
             info = gr.Markdown(model_info(DEFAULT_CHOICE), elem_classes=["model-info"])
@@ -323,17 +323,16 @@ def build_upscale_tab(config: AppConfig, heavy: dict) -> UpscaleTab:
                 )
                 padding = PixelNumber(0, step=1, label="Padding (px)", info="context around each patch", elem_id="padding", min_width=140)
             status = gr.Markdown(settings_status(str(BUNDLED_EXAMPLE), DEFAULT_CHOICE, 0, 0, config=config), elem_id="settings-status")
-            reference = gr.Checkbox(
-                value=False,
-                label="Reference mode: treat my image as the high-resolution original and score the model",
-                elem_id="reference-mode",
-            )
-            precision = gr.Radio(
-                [("Exact (fp32, UpscalerJS's pixels)", "exact"), ("Fast (bf16 where measured faithful)", "fast")],
-                value="exact", label="Precision", elem_id="precision",
-                info="Fast runs bf16 only where this CPU has bf16 units and bf16 stayed ≥ 50 dB and ≤ 2 levels from "
-                "exact, and faster, for this model; the result says what ran, its speed-up and fidelity",
-            )  # fmt: skip
+            with gr.Row(equal_height=False):  # side by side: the Upscale button stays above the fold at 1400×1000
+                reference = gr.Checkbox(
+                    value=False,
+                    label="Reference mode: score the model against my image as the original",
+                    elem_id="reference-mode", scale=1, min_width=200,
+                )  # fmt: skip
+                precision = gr.Radio(
+                    [("Exact (fp32)", "exact"), ("Fast (bf16)", "fast")], value="exact", label="Precision",
+                    elem_id="precision", scale=1, min_width=200,
+                )  # fmt: skip
             run = gr.Button("Upscale", variant="primary", size="lg", elem_id="upscale-button")
             build_advise(config, heavy, image, model, patch_size, padding)  # below the button: Upscale stays above the fold
             gr.Examples(
