@@ -35,7 +35,7 @@ from explorer.engine.request import RunPlan, UpscaleRequest, plan_run, prepare
 from explorer.engine.tiling import PatchNote, patch_notes
 from explorer.quality.evaluate import reference_pair
 
-__all__ = ["PageRequest", "Preflight", "page_notes", "page_request", "preflight", "refuse_unless_scoring", "start_request"]
+__all__ = ["PageRequest", "Preflight", "page_notes", "page_request", "preflight", "refuse_unless_scoring", "start_request", "unscored_reference_note"]
 
 
 @dataclass(frozen=True)
@@ -192,10 +192,16 @@ def page_notes(notes: tuple[PatchNote, ...], spec: ModelSpec) -> list[str]:
     return [text if text.startswith(spec.short_id) else text[:1].upper() + text[1:] for text in texts]  # ids keep their case
 
 
+def unscored_reference_note(spec: ModelSpec, reference: bool) -> str | None:
+    """What reference mode means for ``spec``: None where it scores, else why nothing is scored (a model that does
+    not upscale has no shrunk copy to score); the Upscale tab says it as you tick the box and again at the run."""
+    if not reference or _scores(spec, reference):
+        return None
+    return f"{spec.short_id} is a {spec.task} model (no upscaling): reference mode needs an upscaling model."
+
+
 def refuse_unless_scoring(page: PageRequest) -> None:
     """Refuse a reference-mode request whose model does not upscale (nothing to score)."""
     if not page.scoring:
-        raise refuse(
-            f"{page.spec.short_id} is a {page.spec.task} model (no upscaling): reference mode needs an upscaling model."
-        )
+        raise refuse(unscored_reference_note(page.spec, True))
 

@@ -44,7 +44,7 @@ from explorer.app.inputs import PixelNumber, UploadImage
 from explorer.app.pictures import display_copy, enlarge_nearest, rgb_view, save_result_png
 from explorer.app.progress import ProgressFn, Ticker
 from explorer.app.reference_scores import QUALITY_HINT, empty_scores, score_output
-from explorer.app.request import PageRequest, page_notes, preflight, start_request
+from explorer.app.request import PageRequest, page_notes, preflight, start_request, unscored_reference_note
 from explorer.app.runview import LastRun, SeamsOutputs, seams_heatmap
 from explorer.engine.images import arrange
 from explorer.engine.precision import check_precision
@@ -122,7 +122,8 @@ def settings_status(
         head += f" This image is large: it runs as {check.run.patches} patches of {check.run.patch_size} px."
     elif check.run is not None and check.run.patches > 1:
         head += f" This image: {check.run.patches} patches."
-    return "\n\n".join([head, *(f"⚠ {note}" for note in page_notes(check.notes, spec))])
+    notes = [*page_notes(check.notes, spec), unscored_reference_note(spec, bool(reference))]
+    return "\n\n".join([head, *(f"⚠ {note}" for note in notes if note)])
 
 
 class UpscaleOutputs(NamedTuple):
@@ -190,8 +191,9 @@ def upscale(
     spec = page.spec
     for note in page_notes(page.request.notes, spec):
         warn(note)
-    if reference and not page.scoring:
-        warn(f"{spec.short_id} is a {spec.task} model (no upscaling): reference mode needs an upscaling model.")
+    unscored = unscored_reference_note(spec, bool(reference))
+    if unscored:
+        warn(unscored)
     with user_errors():
         precision = check_precision(precision)
     with Ticker(progress, steps=3) as ticker:

@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from explorer.engine import custom, store
 from explorer.engine.formats.detect import KERAS_SUFFIXES
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec
-from explorer.engine.runner import load_model
+from explorer.engine.loaded_models import load_model
 from explorer.errors import ExplorerError, ModelFormatError, ModelNotFoundError
 
 __all__ = ["ModelReference", "ResolvedModel", "find_model_json", "is_model_file", "resolve"]
@@ -45,11 +45,13 @@ class ResolvedModel:
     loaded_now : bool
         True when resolving loaded the file (your own files are loaded to
         learn their scale); registry models are loaded later, by :class:`~explorer.Upscaler`.
+        Not part of equality: two resolutions of one reference are the same
+        model, whichever of them loaded it.
     """
 
     spec: ModelSpec
     path: Path | None
-    loaded_now: bool = False
+    loaded_now: bool = field(default=False, compare=False)
 
 
 def is_model_file(reference: ModelReference) -> bool:

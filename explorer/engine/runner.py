@@ -1,13 +1,8 @@
 """Loaded models and their calling contract.
 
-Loading a model file (reading shards, building layers) and tracing it for a new
-input shape are the slow steps; both happen once. :func:`load_model`
-keeps the most recently used files within a memory budget
-(``$UPSCALER_EXPLORER_MODEL_CACHE_MB``, so a long-running app does not grow
-without limit and small models never push out a large one by their number),
-and every :class:`~explorer.Upscaler` on the same file shares one
-:class:`LoadedModel`. A model loaded again after the budget let it go says so
-(:attr:`LoadedModel.reloaded`, :func:`cache_state`).
+A :class:`LoadedModel` is a model file loaded once per process (see
+:mod:`explorer.engine.loaded_models`, which keeps them), with its traced
+function and the runtimes chosen for it.
 
 A :class:`ModelRunner` is a loaded model with what its spec says about calling
 it (like spandrel's model descriptor): zeros on the right and bottom up to the
@@ -18,23 +13,17 @@ cropped back to the image.
 
 from __future__ import annotations
 
-import collections
 import importlib.resources
-import math
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from explorer import settings
-from explorer.engine._tf import import_tensorflow
 from explorer.engine.cpu import bf16_units, cpu_name
-from explorer.engine.formats.detect import ModelFile, load_model_file
-from explorer.engine.memory import peak_memory_mib
+from explorer.engine.formats.detect import ModelFile
 from explorer.engine.precision import FastVerdict, judge, measure_fidelity, unavailable
 from explorer.engine.registry import ModelSpec
 from explorer.engine.runtimes import (
@@ -56,14 +45,9 @@ from explorer.errors import ModelFormatError, SettingsError
 __all__ = [
     "BATCH_PIXELS",
     "MAX_BATCH",
-    "CacheState",
     "LoadedModel",
     "ModelRunner",
-    "cache_state",
-    "clear_model_cache",
-    "load_model",
     "padded_size",
-    "was_evicted",
 ]
 
 BATCH_PIXELS = 256 * 256
@@ -369,100 +353,3 @@ class ModelRunner:
         if high == 1:
             values = values * np.float32(255)
         return np.rint(values).astype(np.uint8)
-
-
-def _load(model_path: Path) -> LoadedModel:
-    import_tensorflow()
-    before = peak_memory_mib("VmRSS")
-    start = time.perf_counter()
-    file = load_model_file(model_path)
-    seconds = time.perf_counter() - start
-    grown = peak_memory_mib("VmRSS") - before  # NaN where /proc is missing
-    memory = max(4 * file.parameters, 0 if math.isnan(grown) else grown * 2**20)
-    return LoadedModel(file=file, load_seconds=seconds, memory_bytes=int(memory))
-
-
-_cache: collections.OrderedDict[Path, LoadedModel] = collections.OrderedDict()
-_cache_lock = threading.Lock()
-_loading: dict[Path, threading.Lock] = {}
-_evicted: set[Path] = set()
-
-
-@dataclass(frozen=True)
-class CacheState:
-    """The loaded-model cache now: how many models it holds, their memory and its budget (bytes)."""
-
-    models: int
-    memory_bytes: int
-    budget_bytes: int
-
-
-def cache_state() -> CacheState:
-    """What the loaded-model cache holds now, against its budget (``$UPSCALER_EXPLORER_MODEL_CACHE_MB``)."""
-    with _cache_lock:
-        held = sum(loaded.memory_bytes for loaded in _cache.values())
-        return CacheState(len(_cache), held, settings.model_cache_mb() * 2**20)
-
-
-def was_evicted(model_path: Path) -> bool:
-    """True when the model file at ``model_path`` was loaded in this process and let go to make room."""
-    with _cache_lock:
-        return Path(model_path) in _evicted and Path(model_path) not in _cache
-
-
-def _make_room(budget: int) -> None:
-    """Let the least recently used models go until the rest fit ``budget`` (the newest always stays). Hold the lock."""
-    while len(_cache) > 1 and sum(loaded.memory_bytes for loaded in _cache.values()) > budget:
-        gone, _ = _cache.popitem(last=False)
-        _evicted.add(gone)
-
-
-def load_model(model_path: Path) -> tuple[LoadedModel, bool]:
-    """Load the model file at ``model_path``, or return the copy already loaded, and say which.
-
-    Concurrent first requests for the same file wait for one load instead of
-    each loading a copy (MAXIM takes ~2 GB and 20 s per load).
-
-    Parameters
-    ----------
-    model_path : pathlib.Path
-        The verified model file on disk (TF.js model.json or Keras file).
-
-    Returns
-    -------
-    tuple
-        ``(model, loaded_now)``: ``loaded_now`` is True when this call loaded
-        the file, False when it was loaded already (by an earlier call, or by
-        a concurrent one this call waited for).
-    """
-    key = Path(model_path)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key], False
-        key_lock = _loading.setdefault(key, threading.Lock())
-    with key_lock:
-        with _cache_lock:
-            if key in _cache:
-                _cache.move_to_end(key)
-                return _cache[key], False
-        try:
-            loaded = _load(key)
-        except BaseException:
-            with _cache_lock:
-                _loading.pop(key, None)
-            raise
-        with _cache_lock:  # publish and retire the key lock together: no window for a second load
-            _loading.pop(key, None)
-            loaded.reloaded = key in _evicted
-            _evicted.discard(key)
-            _cache[key] = loaded
-            _make_room(settings.model_cache_mb() * 2**20)
-    return loaded, True
-
-
-def clear_model_cache() -> None:
-    """Forget every loaded model (frees their memory once unreferenced); a later load is a first load again."""
-    with _cache_lock:
-        _cache.clear()
-        _evicted.clear()

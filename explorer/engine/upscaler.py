@@ -26,7 +26,8 @@ from explorer.engine.precision import FastVerdict, check_precision
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec
 from explorer.engine.request import UpscaleRequest, prepare
 from explorer.engine.resolve import ResolvedModel, resolve
-from explorer.engine.runner import ModelRunner, load_model
+from explorer.engine.loaded_models import load_model
+from explorer.engine.runner import ModelRunner
 from explorer.engine.tiling import TilePlan, stitch
 
 __all__ = ["UpscaleReport", "UpscaleResult", "Upscaler"]

@@ -50,7 +50,7 @@ def test_preloading_loads_and_traces_the_default_model():
     from explorer import DEFAULT_MODEL, Upscaler
     from explorer.app import preload_default_model
     from explorer.app.examples import BUNDLED_EXAMPLE
-    from explorer.engine.runner import clear_model_cache
+    from explorer.engine.loaded_models import clear_model_cache
 
     clear_model_cache()  # start cold, whatever ran before
     preload_default_model()

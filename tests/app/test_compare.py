@@ -85,7 +85,7 @@ def test_the_live_status_refuses_what_the_comparison_refuses_in_the_same_words(p
 
 
 def test_a_first_run_is_never_shown_faster_than_a_warm_one(photo):
-    from explorer.engine.runner import clear_model_cache
+    from explorer.engine.loaded_models import clear_model_cache
 
     clear_model_cache()
     cold = compare(str(photo), ["esrgan-slim/2x", "default-model"], 0, 0, True, None).table.set_index("model")

@@ -22,7 +22,7 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from explorer import Upscaler
-from explorer.engine import limits, runner
+from explorer.engine import limits, loaded_models
 from explorer.engine.tiling import plan_patches
 from explorer.quality.evaluate import evaluate
 
@@ -87,7 +87,7 @@ def test_identical_concurrent_requests_all_get_complete_correct_results(server, 
 
 
 def _loaded_model_files() -> set[Path]:
-    return set(runner._cache)  # the loaded-model cache holds each model file's path
+    return set(loaded_models._cache)  # the loaded-model cache holds each model file's path
 
 
 @pytest.mark.parametrize(
@@ -101,7 +101,7 @@ def _loaded_model_files() -> set[Path]:
 def test_a_request_over_the_work_limits_is_refused_before_its_model_loads(server, tmp_path, patch_size, message):
     photo = crop_png(tmp_path, 512, 512)
     client = _client(server)
-    runner.clear_model_cache()  # so that "loaded" below means: loaded for this request
+    loaded_models.clear_model_cache()  # so that "loaded" below means: loaded for this request
     with pytest.raises(Exception, match=message):
         client.predict(handle_file(str(photo)), "esrgan-legacy/gans", patch_size, 0, api_name="/upscale")
     assert _loaded_model_files() == set()  # refused from the plan alone: its model was never loaded, let alone run

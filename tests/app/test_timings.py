@@ -13,7 +13,7 @@ import re
 import pytest
 
 from explorer.app.upscale import upscale
-from explorer.engine.runner import clear_model_cache
+from explorer.engine.loaded_models import clear_model_cache
 
 from .conftest import crop_png
 

@@ -172,6 +172,15 @@ def test_settings_status_explains_rules_live(photo):
     assert "esrgan-slim/4x" in model_info("esrgan-slim/4x") and "parameters" in model_info("esrgan-slim/4x")
 
 
+def test_reference_mode_on_a_model_that_does_not_upscale_is_said_as_you_tick_it(photo):
+    """The box can be ticked for a restoration model; the status says at once what the run will say (no scores)."""
+    maxim = next((spec for spec in list_models() if spec.scale == 1), None) or pytest.skip("no restoration model")
+    sentence = f"{maxim.short_id} is a {maxim.task} model (no upscaling): reference mode needs an upscaling model."
+    assert sentence not in settings_status(str(photo), maxim.short_id, 0, 0, False)
+    assert settings_status(str(photo), maxim.short_id, 0, 0, True).endswith(f"⚠ {sentence}")
+    assert sentence not in settings_status(str(photo), "default-model", 0, 0, True)  # an upscaler is scored
+
+
 @pytest.mark.parametrize(
     ("patch_size", "padding", "reference", "config"),
     [

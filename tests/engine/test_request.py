@@ -78,7 +78,7 @@ def test_limits_are_checked_once_in_the_plan_and_the_header_before_decoding(tmp_
 
 
 def test_loading_says_whether_this_call_loaded():
-    from explorer.engine.runner import clear_model_cache
+    from explorer.engine.loaded_models import clear_model_cache
 
     clear_model_cache()
     first, again = Upscaler("pixel-upsampler/x2"), Upscaler("pixel-upsampler/x2")

@@ -163,7 +163,7 @@ def test_bad_patch_settings_are_refused(default_model, fixture_image, patch_size
 def test_concurrent_first_requests_share_one_load():
     import threading
 
-    from explorer.engine.runner import clear_model_cache
+    from explorer.engine.loaded_models import clear_model_cache
 
     clear_model_cache()
     upscalers: list[Upscaler] = []

@@ -147,7 +147,8 @@ def measure_speed(model: str, settings: SpeedSettings = SpeedSettings()) -> dict
         One row with the keys :data:`SPEED_COLUMNS`.
     """
     from explorer.engine._tf import import_tensorflow
-    from explorer.engine.runner import ModelRunner, load_model
+    from explorer.engine.loaded_models import load_model
+    from explorer.engine.runner import ModelRunner
     from explorer.engine.upscaler import Upscaler
     from explorer.reports.bench.flops import conv_flops
     from explorer.reports.bench.runtimes import RUNTIME_COLUMNS, side_by_side

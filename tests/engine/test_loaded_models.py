@@ -6,7 +6,7 @@ import pytest
 
 from explorer.engine import store
 from explorer.engine.registry import get_spec
-from explorer.engine.runner import cache_state, clear_model_cache, load_model, was_evicted
+from explorer.engine.loaded_models import cache_state, clear_model_cache, load_model, was_evicted
 
 BUDGET = "UPSCALER_EXPLORER_MODEL_CACHE_MB"
 
