@@ -30,7 +30,7 @@ def test_advice_is_stopped_at_the_servers_time_limit(photo, monkeypatch):
     said, clock = [], SteppedClock()
     monkeypatch.setattr(advice, "time", clock)  # the clock advice's time limit reads
 
-    def slow_progress(_fraction, desc: str = "") -> None:
+    def slow_progress(_fraction, desc: str = "", **_gradio_options) -> None:  # gr.Progress also takes total, unit
         said.append(desc)
         if desc.startswith("Timing"):
             clock.advance(1.2)  # the next measurement would start after the 1 s limit
