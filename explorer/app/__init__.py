@@ -58,6 +58,7 @@ CSS = """
   :has(> #models-table) { overflow-x: auto !important; }
   .tab-container[role=tablist] button { padding: 0 9px !important; }
   #compare-crops .grid-container, #compare-gallery .grid-container { grid-template-columns: repeat(2, 1fr) !important; }
+  #timings th, #timings td { padding: 6px 8px !important; }
 }
 #app-header h1 { margin-bottom: 0.1em; }
 #app-header p { margin-top: 0; opacity: 0.8; }
@@ -67,6 +68,8 @@ CSS = """
 .model-card table { display: block; overflow-x: auto; max-width: 100%; }
 .model-card th, .model-card td { white-space: nowrap; }
 #settings-status p { margin: 0.2em 0; }
+#timings th, #timings td:nth-child(-n+2) { white-space: nowrap; }  /* "Model load", "46 ms": never broken mid-word on a phone */
+#timings td { overflow-wrap: break-word !important; word-break: normal !important; }  /* whole words where they fit */
 #compare-crops .caption-label, #card-samples .caption-label, #compare-gallery .caption-label {
   white-space: normal !important; overflow-wrap: anywhere; text-overflow: clip !important; max-width: calc(100% - 12px) !important;
 }

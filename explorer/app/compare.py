@@ -279,21 +279,25 @@ def settings_status(
         Markdown: ✓, or ✗ with the sentence the run would refuse with.
     """
     try:
-        checks = _preflight_all(image, models, patch_size, padding, reference, config or AppConfig(), require_image=False)
+        checks = _preflight_all(image, models, patch_size, padding, reference, config or AppConfig(), live=True)
     except gr.Error as error:
         return f"✗ {error.message}"
     patches = sorted({check.run.patches for check in checks if check.run is not None})
     counted = f" ({', '.join(map(str, patches))} patches on this image)" if patches and patches != [1] else ""
-    return f"✓ These settings suit every chosen model{counted}."
+    upload_notes = checks[0].upload_notes if checks else ()
+    return "\n\n".join([f"✓ These settings suit every chosen model{counted}.", *(f"⚠ {note}" for note in upload_notes)])
 
 
 def _preflight_all(
     image: str | None, models: list[str] | None, patch_size: object, padding: object, reference: bool, config: AppConfig,
-    require_image: bool = True,
+    live: bool = False,
 ) -> list[Preflight]:
-    """:func:`~explorer.app.request.preflight` for every chosen model: the first refusal is raised."""
+    """:func:`~explorer.app.request.preflight` for every chosen model: the first refusal is raised (``live``: the
+    as-you-type status, which also decodes the image, once)."""
     return [
-        preflight(image, spec.short_id, patch_size, padding, reference=reference, config=config, require_image=require_image)
+        preflight(
+            image, spec.short_id, patch_size, padding, reference=reference, config=config, require_image=not live, decode=live
+        )
         for spec in _specs(models, config.max_compare)
     ]  # fmt: skip
 

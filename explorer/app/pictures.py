@@ -9,11 +9,13 @@ as PNG files for download.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import tempfile
 import time
 import uuid
+import warnings
 from pathlib import Path
 
 import gradio as gr
@@ -29,12 +31,14 @@ from explorer.errors import ImageError, WorkLimitError
 
 __all__ = [
     "UPLOAD_HINT",
+    "check_upload",
     "declared_size",
     "display_copy",
     "enlarge_nearest",
     "read_image",
     "rgb_view",
     "save_result_png",
+    "upload_notes",
 ]
 
 
@@ -59,16 +63,55 @@ def read_image(path: str | os.PathLike | None, config: AppConfig) -> LoadedImage
         No image, unreadable, or over a limit: one line for the page user,
         never the server's path to the upload.
     """
-    data = _upload_bytes(path)
+    loaded = _decode_upload(_upload_bytes(path), config)
+    for note in upload_notes(loaded):
+        warn(note)
+    return loaded
+
+
+def upload_notes(loaded: LoadedImage) -> tuple[str, ...]:
+    """What the page says of a decoded upload (only the first of several frames used, 16 bits reduced to 8, CMYK without a profile)."""
+    return tuple(_as_upload(plain_text(note)) for note in loaded.notes)
+
+
+def check_upload(path: str | os.PathLike | None, config: AppConfig) -> tuple[str, ...]:
+    """Decode an upload as :func:`read_image` would and return its notes, or refuse it with the same sentence.
+
+    For the live status, so a damaged file (a PNG cut short after a valid
+    header) is refused when it is uploaded, not when Upscale is pressed. The
+    verdict is remembered per file (path, size and modification time): typing
+    in the other fields does not decode it again.
+
+    Raises
+    ------
+    gradio.Error
+        The sentence :func:`read_image` would refuse the file with.
+    """
+    status = _upload_file(path).stat()
+    notes, refusal = _upload_verdict(str(path), status.st_size, status.st_mtime_ns, config)
+    if refusal is not None:
+        raise refuse(refusal)
+    return notes
+
+
+@functools.lru_cache(maxsize=64)
+def _upload_verdict(path: str, size: int, mtime_ns: int, config: AppConfig) -> tuple[tuple[str, ...], str | None]:
+    """``(notes, None)`` for a readable upload, ``((), sentence)`` for one the run would refuse (size and time key the cache)."""
     try:
-        loaded = load_image(data, check_size=config.work_limits.check_input)
+        return upload_notes(_decode_upload(Path(path).read_bytes(), config)), None
+    except gr.Error as error:
+        return (), error.message
+
+
+def _decode_upload(data: bytes, config: AppConfig) -> LoadedImage:
+    try:
+        with warnings.catch_warnings():  # its notes are shown in the page's words (upload_notes), not printed twice in the log
+            warnings.simplefilter("ignore", UserWarning)
+            return load_image(data, check_size=config.work_limits.check_input)
     except WorkLimitError as error:
         raise refuse(page_message(error), cause=error) from None
     except ImageError as error:
         raise refuse(_upload_message(error), cause=error) from None
-    for note in loaded.notes:
-        warn(plain_text(note))
-    return loaded
 
 
 def declared_size(path: str | os.PathLike | None, config: AppConfig) -> tuple[int, int]:
@@ -97,12 +140,16 @@ UPLOAD_HINT = "Upload a PNG, JPEG or WebP image."
 
 
 def _upload_bytes(path: str | os.PathLike | None) -> bytes:
+    return _upload_file(path).read_bytes()
+
+
+def _upload_file(path: str | os.PathLike | None) -> Path:
+    """The upload's file, refused when there is none or it is empty."""
     if not path:
         raise refuse("Add an image first: upload one, paste one, or pick an example.")
-    data = Path(path).read_bytes() if Path(path).is_file() else b""
-    if not data:
+    if not Path(path).is_file() or Path(path).stat().st_size == 0:
         raise refuse(f"This file is empty (0 bytes). {UPLOAD_HINT}")
-    return data
+    return Path(path)
 
 
 def _upload_message(error: Exception) -> str:
@@ -112,7 +159,12 @@ def _upload_message(error: Exception) -> str:
         return "This image declares more pixels than this server takes. Downscale or crop it first."
     if isinstance(cause, UnidentifiedImageError) or not isinstance(error, ImageError):
         return f"This file is not an image the app can read. {UPLOAD_HINT}"
-    return page_message(error).replace("The image data", "This image")
+    return _as_upload(page_message(error))
+
+
+def _as_upload(text: str) -> str:
+    """The library's words for image bytes ("The image data …") as the page says them of an upload ("This image …")."""
+    return text.replace("The image data", "This image")
 
 
 def rgb_view(image: np.ndarray) -> np.ndarray:

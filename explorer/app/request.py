@@ -23,12 +23,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import gradio as gr
 import numpy as np
 
 from explorer.app.common import page_settings, refuse, resolve_model, user_errors
 from explorer.app.config import AppConfig
-from explorer.app.pictures import declared_size, read_image
+from explorer.app.pictures import check_upload, declared_size, read_image
 from explorer.engine.images import LoadedImage, OutputLayout, load_image
 from explorer.engine.registry import ModelSpec
 from explorer.engine.request import RunPlan, UpscaleRequest, plan_run, prepare
@@ -140,6 +139,8 @@ class Preflight:
     run : RunPlan or None
         The run's plan; None without an image (then only the settings and the
         smallest patch size were checked).
+    upload_notes : tuple of str
+        With ``decode=True``: what the run will say of the image (frames, 16 bits, CMYK), in the page's words.
     """
 
     spec: ModelSpec
@@ -147,6 +148,7 @@ class Preflight:
     padding: int | None
     notes: tuple[PatchNote, ...]
     run: RunPlan | None
+    upload_notes: tuple[str, ...] = ()
 
 
 def preflight(
@@ -158,14 +160,20 @@ def preflight(
     reference: bool = False,
     config: AppConfig,
     require_image: bool = True,
+    decode: bool = False,
 ) -> Preflight:
-    """Check what a run would check, with the same sentences, from the image's header only (nothing is decoded).
+    """Check what a run would check, with the same sentences, from the image's header (nothing is decoded unless asked).
 
     Parameters
     ----------
     require_image : bool
         False for the live status: without an image, only the settings and
         the smallest patch size are checked.
+    decode : bool
+        True for the live status: after its header passes, the image is
+        decoded as the run decodes it (:func:`~explorer.app.pictures.check_upload`,
+        once per file), so a damaged file is refused on upload and its notes
+        are known before the run.
 
     Raises
     ------
@@ -179,11 +187,12 @@ def preflight(
         notes = patch_notes(patch, pad or None, divisibility_factor=spec.divisibility_factor)
         return Preflight(spec, patch, pad, tuple(notes), None)
     width, height = declared_size(image, config)
+    upload_notes = check_upload(image, config) if decode else ()
     if _scores(spec, reference):  # the shrunk copy runs (reference_pair: mod-crop, then shrink)
         width, height = width // spec.scale, height // spec.scale
     with user_errors():
         run = plan_run(spec, height, width, patch, pad or None, config.work_limits)
-    return Preflight(spec, patch, pad, run.settings.notes, run)
+    return Preflight(spec, patch, pad, run.settings.notes, run, upload_notes)
 
 
 def page_notes(notes: tuple[PatchNote, ...], spec: ModelSpec) -> list[str]:

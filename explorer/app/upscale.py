@@ -95,9 +95,10 @@ def settings_status(
 ) -> str:
     """Check the settings as the user changes them, in words, without raising.
 
-    The same rules and limits as a run (:func:`explorer.app.request.preflight`,
-    on the image's header), so it refuses what the run would refuse, with the
-    same sentence.
+    The same rules and limits as a run (:func:`explorer.app.request.preflight`:
+    the header first, then the image decoded once per upload), so it refuses
+    what the run would refuse, with the same sentence, and says what the run
+    will say of the image (frames, 16 bits, CMYK) when it is uploaded.
 
     Returns
     -------
@@ -106,7 +107,8 @@ def settings_status(
     """
     try:
         check = preflight(
-            image, model, patch_size, padding, reference=reference, config=config or AppConfig(), require_image=False
+            image, model, patch_size, padding, reference=reference, config=config or AppConfig(), require_image=False,
+            decode=True,
         )
     except gr.Error as error:
         return f"✗ {error.message}"
@@ -122,7 +124,7 @@ def settings_status(
         head += f" This image is large: it runs as {check.run.patches} patches of {check.run.patch_size} px."
     elif check.run is not None and check.run.patches > 1:
         head += f" This image: {check.run.patches} patches."
-    notes = [*page_notes(check.notes, spec), unscored_reference_note(spec, bool(reference))]
+    notes = [*check.upload_notes, *page_notes(check.notes, spec), unscored_reference_note(spec, bool(reference))]
     return "\n\n".join([head, *(f"⚠ {note}" for note in notes if note)])
 
 

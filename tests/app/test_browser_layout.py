@@ -253,3 +253,35 @@ def test_the_address_holds_every_setting_that_shapes_the_result_and_only_valid_o
     expect(page.locator("#patch-size input")).to_have_value("64")
     expect(page.locator("#padding input")).to_have_value("2")
     expect(page.locator("#reference-mode input")).to_be_checked()
+
+
+def test_odd_and_damaged_uploads_are_said_on_upload_and_noted_once_at_the_run(page, app_url, tmp_path):
+    from .conftest import odd_uploads
+
+    _open(page, app_url)
+    status = page.locator("#settings-status")
+    for name, (path, said) in odd_uploads(tmp_path).items():
+        page.locator("#upscale-input input[type=file]").set_input_files(str(path))
+        page.wait_for_function(  # on upload, before any click
+            "t => (document.querySelector('#settings-status')?.innerText || '').includes(t)", arg=said, timeout=20_000
+        )
+        assert page.locator(".toast-body").count() == 0, name
+        if name == "cut.png":
+            status.scroll_into_view_if_needed()
+            _shot(page, "upload-damaged")
+    page.locator("#upscale-button").click()  # the last one (16-bit) runs: its note is shown once, not twice
+    page.locator("#upscale-download").wait_for(state="visible", timeout=120_000)
+    page.wait_for_timeout(500)
+    toasts = page.locator(".toast-body").all_inner_texts()
+    assert len(toasts) == 1 and "16 bits per sample" in toasts[0], toasts
+    _shot(page, "upload-note-at-run")
+    lines = page.evaluate(  # on a phone too: "Model load", "46 ms" on one line each, words whole
+        """() => [...document.querySelectorAll('#timings td')].map(cell => {
+             const range = document.createRange(); range.selectNodeContents(cell);
+             const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+             return [cell.cellIndex, cell.innerText, tops.size];
+           })"""
+    )
+    assert lines and all(count == 1 for index, _, count in lines if index < 2), lines
+    table, box = page.locator("#timings table").bounding_box(), page.locator("#timings").bounding_box()
+    assert table["x"] + table["width"] <= box["x"] + box["width"] + 1  # the table fits its panel

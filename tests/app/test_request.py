@@ -110,3 +110,13 @@ def test_the_check_before_a_run_refuses_an_upload_as_the_run_does(tmp_path, cont
     with pytest.raises(gr.Error) as by_check:
         preflight(path and str(path), "default-model", 0, 0, config=AppConfig())
     assert message in by_run.value.message and by_check.value.message == by_run.value.message
+
+
+def test_the_live_check_decodes_an_upload_once_however_often_it_is_asked(photo, counted):
+    from explorer.app.upscale import settings_status
+
+    for patch_size in (0, 16, 32, 48):
+        assert settings_status(str(photo), "default-model", patch_size, 4).startswith("✓")
+    assert counted["decodes"] == 1
+    Image.new("RGB", (40, 30)).save(photo)  # a new file at the same path: checked again
+    assert settings_status(str(photo), "default-model", 0, 0).startswith("✓") and counted["decodes"] == 2

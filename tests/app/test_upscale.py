@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import gradio as gr
 import numpy as np
 import pytest
@@ -208,3 +210,22 @@ def test_reference_mode_output_limit_counts_the_real_output(tmp_path):
         upscale(str(hr), "pixel-upsampler/x4", 0, 0, False, None, config=config)
     shown = upscale(str(hr), "pixel-upsampler/x4", 0, 0, True, None, config=config).slider[1]
     assert np.asarray(Image.open(shown)).shape == (128, 128, 3)
+
+
+def test_odd_and_damaged_uploads_are_said_on_upload_in_the_run_s_words_and_once_at_the_run(tmp_path):
+    from explorer.app.compare import settings_status as compare_status
+
+    from .conftest import odd_uploads
+
+    for name, (path, said) in odd_uploads(tmp_path).items():
+        live = settings_status(str(path), "default-model", 0, 0)
+        assert said in live and compare_status(str(path), ["default-model", "esrgan-slim/2x"], 0, 0).count(said) == 1, name
+        with warnings.catch_warnings(record=True) as shown:  # gr.Warning outside a page is a Python warning
+            warnings.simplefilter("always")
+            if said.startswith("✗"):
+                with pytest.raises(gr.Error) as caught:
+                    upscale(str(path), "default-model", 0, 0, False, None)
+                assert live == f"✗ {caught.value.message}"  # the same sentence, before and at the run
+            else:
+                upscale(str(path), "default-model", 0, 0, False, None)
+                assert live.count(said) == 1 and [str(w.message) for w in shown] == [live.split("⚠ ", 1)[1]]
