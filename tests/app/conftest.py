@@ -39,16 +39,18 @@ def crop_png(folder: Path, width: int, height: int, name: str = "crop.png") -> P
 
 def odd_uploads(folder: Path) -> dict[str, tuple[Path, str]]:
     """Uploads a new user may bring, each with what the page says of it (``"✗ …"``: refused; ``"⚠ …"``: a note):
-    a PNG cut short after a valid header, an animated GIF, a CMYK JPEG without a colour profile and a 16-bit PNG."""
+    a PNG cut short after a valid header, a JPEG over the app's default size, an animated GIF, a CMYK JPEG without a colour profile and a 16-bit PNG."""
     rng = np.random.default_rng(7)
     crop = Image.open(crop_png(folder, 64, 48, "whole.png"))
     uploads = {
         "cut.png": "✗ This image is truncated or damaged",
+        "large.jpg": "✗ This image is 3000×3000 = 9,000,000 pixels; this server takes up to",
         "animated.gif": "⚠ This image has 3 frames: only the first one is used.",
         "cmyk.jpg": "⚠ This image is CMYK with no colour profile",
         "deep.png": "⚠ This image has 16 bits per sample",
     }
     (folder / "cut.png").write_bytes((folder / "whole.png").read_bytes()[:2000])
+    Image.new("RGB", (3000, 3000), (120, 80, 40)).save(folder / "large.jpg")  # over the app's default 2048×2048
     frames = [crop, *(Image.fromarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)) for _ in range(2))]
     frames[0].save(folder / "animated.gif", save_all=True, append_images=frames[1:], duration=100)
     Image.fromarray(np.asarray(crop.convert("L"), np.uint16) * 257).save(folder / "deep.png")
