@@ -54,7 +54,7 @@ CSS = """
 @media (max-width: 640px) {
   .gradio-container .row { flex-wrap: wrap !important; }
   .gradio-container .column { min-width: 100% !important; }
-  #models-table { min-width: 960px !important; }  /* the table keeps its columns and scrolls sideways */
+  #models-table { min-width: 1200px !important; }  /* the table keeps its desktop columns (no word broken) and scrolls sideways */
   :has(> #models-table) { overflow-x: auto !important; }
   .tab-container[role=tablist] button { padding: 0 9px !important; }
   #compare-crops .grid-container, #compare-gallery .grid-container { grid-template-columns: repeat(2, 1fr) !important; }
