@@ -68,6 +68,7 @@ CSS = """
 .model-card table { display: block; overflow-x: auto; max-width: 100%; }
 .model-card th, .model-card td { white-space: nowrap; }
 #settings-status p { margin: 0.2em 0; }
+.table-wrap th span.header, .table-wrap [role=gridcell] span { overflow-wrap: normal !important; word-break: normal !important; }  /* tables wrap between words, never inside one */
 #timings th, #timings td:nth-child(-n+2) { white-space: nowrap; }  /* "Model load", "46 ms": never broken mid-word on a phone */
 #timings td { overflow-wrap: break-word !important; word-break: normal !important; }  /* whole words where they fit */
 #compare-crops .caption-label, #card-samples .caption-label, #compare-gallery .caption-label {

@@ -160,9 +160,6 @@ def front_plot(found: Recommendation):
         axis.scatter(seconds[rows.index], rows[measure], label=kind, color=colours.get(kind, "#334155"), zorder=3)
     front = found.front
     axis.step(front["seconds"].clip(lower=1e-4), front[measure], where="post", color="#94a3b8", linewidth=1, zorder=2)
-    for index, row in table.iterrows():
-        name = str(row["method"]).removeprefix("@upscalerjs/") + (" (fast)" if row.get("precision") == "fast" else "")
-        axis.annotate(name, (seconds[index], row[measure]), textcoords="offset points", xytext=(4, 4), fontsize=8)
     axis.set_title(f"{measure} against time; the line is the front (nothing is both faster and better)", fontsize=9)
     axis.set_xscale("log")
     axis.margins(x=0.2, y=0.15)  # room for the names at the edges
@@ -170,7 +167,33 @@ def front_plot(found: Recommendation):
     axis.set_ylabel(measure + (" (lower is better)" if measure == "gmsd" else ""))
     axis.legend(loc="lower right", fontsize=8)
     axis.grid(True, alpha=0.3)
+    names = [
+        (str(row["method"]).removeprefix("@upscalerjs/") + (" (fast)" if row.get("precision") == "fast" else ""), seconds[index], row[measure])
+        for index, row in table.iterrows()
+    ]  # fmt: skip
+    _name_points(figure, axis, names)
     return figure
+
+
+_NAME_PLACES = ((4, 4, "left"), (4, -12, "left"), (-4, 4, "right"), (-4, -12, "right"), (4, 14, "left"), (4, -22, "left"))
+"""Where a point's name may go, in points from it (above right first): the first that overlaps no other name is used."""
+
+
+def _name_points(figure, axis, points: list[tuple[str, float, float]]) -> None:
+    """Name each point beside it, moved round the point until its name overlaps none placed before it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw_without_rendering()  # the layout settled: names are placed where they will be drawn
+    placed = []
+    for name, x, y in points:
+        for dx, dy, align in _NAME_PLACES:
+            label = axis.annotate(name, (x, y), textcoords="offset points", xytext=(dx, dy), ha=align, fontsize=8)
+            box = label.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed) or (dx, dy, align) == _NAME_PLACES[-1]:
+                break
+            label.remove()
+        placed.append(box)
 
 
 def use_this(use: dict[str, Any] | None, image: str | None) -> tuple:

@@ -37,6 +37,23 @@ def crop_png(folder: Path, width: int, height: int, name: str = "crop.png") -> P
     return path
 
 
+_BROKEN_WORDS_JS = """selector => [...document.querySelectorAll(selector)].flatMap(cell => {
+  const words = cell.innerText.trim();
+  if (!words || /[\\s\\/-]/.test(words)) return [];  // only cells of one word: they must not wrap
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT), lines = new Set();
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {  // the text's line boxes, not the cell's
+    const range = document.createRange(); range.selectNodeContents(text);
+    [...range.getClientRects()].filter(r => r.width > 0).forEach(r => lines.add(Math.round(r.top)));
+  }
+  return lines.size > 1 ? [words] : [];
+})"""
+
+
+def broken_words(page, selector: str) -> list[str]:
+    """The one-word cells under ``selector`` that are broken across lines ("upscalin / g")."""
+    return page.evaluate(_BROKEN_WORDS_JS, selector)
+
+
 def odd_uploads(folder: Path) -> dict[str, tuple[Path, str]]:
     """Uploads a new user may bring, each with what the page says of it (``"✗ …"``: refused; ``"⚠ …"``: a note):
     a PNG cut short after a valid header, a JPEG over the app's default size, an animated GIF, a CMYK JPEG without a colour profile and a 16-bit PNG."""

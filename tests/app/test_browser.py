@@ -17,7 +17,7 @@ from PIL import Image
 
 from tests.browser_cdn import CHROMIUM, needs_chromium
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, broken_words
 
 pytestmark = needs_chromium
 
@@ -87,6 +87,7 @@ def test_upload_upscale_and_read_the_scores(page, app_url, tmp_path):
     _upscale(page, "128×128 → 256×256")  # reference mode upscales the image shrunk by 2
     assert "PSNR-Y" in page.locator("#quality-summary").inner_text()
     table = page.locator("#quality-table").inner_text()
+    assert broken_words(page, "#quality-table th span.header, #quality-table [role=gridcell]") == []
     assert "bicubic" in table and "default-model" in table
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -269,7 +270,7 @@ def test_a_failed_run_clears_the_previous_results(page, app_url, tmp_path):
     _no_error_pill(page)
 
 
-TABS_SHOWN = ("upscale", "models", "compare", "code", "benchmarks")
+TABS_SHOWN = ("upscale", "recommend", "models", "compare", "code", "benchmarks")
 
 
 @pytest.mark.parametrize("width", [1400, 390])

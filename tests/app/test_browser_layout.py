@@ -14,7 +14,7 @@ from explorer.app.catalog import COLUMNS, catalog_table
 from explorer.app.urlstate import TABS
 from tests.browser_cdn import needs_chromium
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, broken_words
 
 pytestmark = needs_chromium
 
@@ -68,27 +68,10 @@ def _sorted_by(page, column: str, reverse: bool = False) -> None:
     )
 
 
-_BROKEN_WORDS_JS = """selector => [...document.querySelectorAll(selector)].flatMap(cell => {
-  const words = cell.innerText.trim();
-  if (!words || /[\\s\\/-]/.test(words)) return [];  // only cells of one word: they must not wrap
-  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT), lines = new Set();
-  for (let text = walker.nextNode(); text; text = walker.nextNode()) {  // the text's line boxes, not the cell's
-    const range = document.createRange(); range.selectNodeContents(text);
-    [...range.getClientRects()].filter(r => r.width > 0).forEach(r => lines.add(Math.round(r.top)));
-  }
-  return lines.size > 1 ? [words] : [];
-})"""
-
-
-def _broken_words(page, selector: str) -> list[str]:
-    """The one-word cells under ``selector`` that are broken across lines ("upscalin / g")."""
-    return page.evaluate(_BROKEN_WORDS_JS, selector)
-
-
 def test_a_header_click_sorts_the_models_table_and_an_empty_filter_says_so(page, app_url):
     _open(page, f"{app_url}/?tab=models")
     page.locator("#models-table .virtual-row").first.wait_for(timeout=15_000)
-    assert _broken_words(page, "#models-table th span.header, #models-table [role=gridcell]") == []
+    assert broken_words(page, "#models-table th span.header, #models-table [role=gridcell]") == []
     headers = page.locator("#models-table thead th")
     assert [" ".join(header.inner_text().split()) for header in headers.all()] == list(COLUMNS)
     mb = headers.nth(COLUMNS.index("MB")).locator("span.header")  # the name: on a phone ⋮ fills a narrow header
@@ -294,6 +277,6 @@ def test_odd_and_damaged_uploads_are_said_on_upload_and_noted_once_at_the_run(pa
     toasts = page.locator(".toast-body").all_inner_texts()
     assert len(toasts) == 1 and "16 bits per sample" in toasts[0], toasts
     _shot(page, "upload-note-at-run")
-    assert page.locator("#timings td").count() >= 10 and _broken_words(page, "#timings td") == []  # on a phone too
+    assert page.locator("#timings td").count() >= 10 and broken_words(page, "#timings td") == []  # on a phone too
     table, box = page.locator("#timings table").bounding_box(), page.locator("#timings").bounding_box()
     assert table["x"] + table["width"] <= box["x"] + box["width"] + 1  # the table fits its panel

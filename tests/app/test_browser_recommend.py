@@ -10,7 +10,7 @@ import re
 from explorer.app.common import model_label
 from explorer.engine.registry import get_spec
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, broken_words
 from .test_browser import _open, page, pytestmark  # noqa: F401 - the shared browser page and its skip mark
 
 
@@ -29,6 +29,7 @@ def test_recommend_shows_its_answer_and_use_this_fills_upscale_and_code(page, ap
     assert model.startswith("esrgan-") and model.endswith("/2x")
     expect(page.locator("#recommend-table")).to_contain_text("bicubic")
     expect(page.locator("#recommend-table")).to_contain_text(model)
+    assert broken_words(page, "#recommend-table th span.header, #recommend-table [role=gridcell]") == []
     expect(page.locator("#recommend-plot img").first).to_be_visible()  # matplotlib figures arrive as a picture
     expect(page.locator("#recommend-code")).to_contain_text(f"@upscalerjs/{model}")
     ARTIFACTS.mkdir(exist_ok=True)

@@ -38,6 +38,9 @@ def test_the_page_shows_the_sentence_the_choice_the_table_the_plot_and_the_code(
     assert axis.get_xscale() == "log"
     names = {text.get_text() for text in axis.texts}
     assert names == set(table["method"])  # every row is on the plot, by name
+    out.plot.draw_without_rendering()
+    boxes = [text.get_window_extent() for text in axis.texts]
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[:i] if a.overlaps(b)]  # no name over another
 
 
 def test_use_this_fills_the_upscale_tab_and_opens_it(drawing_node):
@@ -60,3 +63,18 @@ def test_use_this_fills_the_upscale_tab_and_opens_it(drawing_node):
 def test_bad_requests_get_one_line_for_the_page(arguments, message):
     with pytest.raises(gr.Error, match=message):
         recommend_page(*arguments, progress=None, config=AppConfig())
+
+
+def test_close_points_get_names_that_overlap_no_other():
+    from explorer.app.recommend_tab import _name_points
+
+    figure = Figure(figsize=(6.4, 3.6), layout="constrained")
+    axis = figure.add_subplot()
+    points = [(f"esrgan-medium-{i}/2x", 0.12 * 2**i, 29.3 + 0.05 * (i % 2)) for i in range(6)]  # names wider than the gaps
+    axis.scatter([x for _, x, _ in points], [y for _, _, y in points])
+    axis.set_xscale("log")
+    axis.set_ylim(27, 30)  # a real plot's range: the points are a few pixels apart in height
+    _name_points(figure, axis, points)
+    figure.draw_without_rendering()
+    boxes = [text.get_window_extent() for text in axis.texts]
+    assert len(boxes) == 6 and not [(a, b) for i, a in enumerate(boxes) for b in boxes[:i] if a.overlaps(b)]
