@@ -115,7 +115,10 @@ def why_first(ranked: pd.DataFrame, by: str, budget_seconds: float | None = None
     best_other = others.iloc[0] if not others.empty else None
     ahead = ""
     if best_other is not None:
-        ahead = f", {_gap(first[by], best_other[by], by)} ahead of the best classical method ({best_other['method']})"
+        ahead = (
+            f", {_gap(first[by], best_other[by], by)} ahead of the best classical method ({best_other['method']}, "
+            f"{_times_faster(first['seconds'], best_other['seconds'])})"
+        )
     runner = ranked[(ranked["kind"] == "model") & (ranked["method"] != first["method"])]
     faster = runner[runner["seconds"] < first["seconds"]]
     trade = ""
@@ -124,8 +127,15 @@ def why_first(ranked: pd.DataFrame, by: str, budget_seconds: float | None = None
         trade = f"; {_name(quick)} is faster (≈{_seconds(quick['seconds'])}) at {_gap(first[by], quick[by], by)} less"
     return (
         f"{_name(first)} is first: {_value(first[by], by)} {unit} on your picture{ahead}, in "
-        f"≈{_seconds(first['seconds'])} for the whole picture{budget}{trade}."
+        f"≈{_seconds(first['seconds'])} for the whole picture on this machine{budget}{trade}."
     )
+
+
+def _times_faster(seconds: float, other: float) -> str:
+    """How ``other`` compares with ``seconds``, in words: what a model's lead over a classical filter costs."""
+    if other <= 0 or other >= seconds:
+        return f"≈{_seconds(other)}"
+    return f"≈{_seconds(other)}, {seconds / other:,.0f}× faster"
 
 
 def _name(row: pd.Series) -> str:
