@@ -268,7 +268,7 @@ def _upscale_one(upscaler, image: str | LoadedImage, args: argparse.Namespace):
     request = upscaler.prepare(image, patch_size=patch_size, padding=padding)
     for note in request.notes:
         status(note.text("--patch-size", "--padding", model=upscaler.spec.id, because="UpscalerJS warns"))
-    with tqdm(total=None, unit="patch", desc="Upscaling", file=sys.stderr, disable=args.quiet) as bar:
+    with tqdm(total=request.run.patches, unit="patch", desc="Upscaling", file=sys.stderr, disable=args.quiet) as bar:
 
         def progress(done: int, total: int) -> None:
             bar.total = total
