@@ -23,12 +23,14 @@ from explorer.app.common import ProgressFn, format_seconds, refuse, user_errors
 from explorer.app.config import AppConfig
 from explorer.app.examples import BUNDLED_EXAMPLE
 from explorer.app.inputs import UploadImage
-from explorer.app.pictures import read_image
+from explorer.app.pictures import check_upload, declared_size, read_image
 from explorer.app.progress import Ticker
 from explorer.engine.registry import get_spec
 from explorer.recommend import TARGETS, Recommendation, recommend, restoration_tasks, upscaling_scales
 
-__all__ = ["RecommendTab", "build_recommend_tab", "front_plot", "goal_choices", "parse_goal", "recommend_page", "use_this"]
+__all__ = [
+    "RecommendTab", "build_recommend_tab", "front_plot", "goal_choices", "parse_goal", "recommend_page", "recommend_status", "use_this",
+]  # fmt: skip
 
 HINT = (
     "Pick what you want done and where it will run. The candidate models and the classical methods are measured on "
@@ -132,6 +134,32 @@ def run_recommend(
         )  # fmt: skip
 
 
+def recommend_status(
+    image: str | None, goal: str = "x2", budget_seconds: float | None = 0, budget_memory_mib: float | None = 0,
+    *, config: AppConfig | None = None,
+) -> str:  # fmt: skip
+    """The picture and budgets checked as they change, with the checks and sentences of :func:`run_recommend`.
+
+    Returns
+    -------
+    str
+        Markdown: ✗ with the sentence the run would refuse with, or the notes
+        about the picture (frames, 16 bits, CMYK); empty when there is nothing to say.
+    """
+    config = config or AppConfig()
+    if not image:
+        return ""
+    try:
+        page_budget(budget_seconds, "Time budget"), page_budget(budget_memory_mib, "Memory budget")
+        width, height = declared_size(image, config)
+        notes = check_upload(image, config)
+        with user_errors():
+            config.work_limits.check_output(width, height, parse_goal(goal)[0] or 1)
+    except gr.Error as error:
+        return f"✗ {error.message}"
+    return "\n\n".join(f"⚠ {note}" for note in notes)
+
+
 def choice_markdown(found: Recommendation) -> str:
     """The choice, its settings and why, the seams note, the notes and how long it took, as Markdown."""
     lines = [
@@ -225,6 +253,7 @@ def build_recommend_tab(config: AppConfig, heavy: dict) -> RecommendTab:
             with gr.Row():
                 seconds = gr.Number(0, label="Time budget (s)", info="0 = none", minimum=0, elem_id="recommend-seconds")
                 memory = gr.Number(0, label="Memory budget (MiB)", info="0 = none", minimum=0, elem_id="recommend-memory")
+            status = gr.Markdown(recommend_status(str(BUNDLED_EXAMPLE), config=config), elem_id="recommend-status")
             run = gr.Button("Recommend", variant="primary", elem_id="recommend-button")
             gr.Markdown(HINT, elem_classes=["hint"])
         with gr.Column(scale=6, min_width=320):
@@ -247,6 +276,11 @@ def build_recommend_tab(config: AppConfig, heavy: dict) -> RecommendTab:
         hidden = (gr.Button(visible=False), gr.Plot(None, visible=False), gr.DataFrame(visible=False), gr.Code(visible=False))
         return "", "", *hidden, None
 
+    def checked(*values: Any) -> str:
+        return recommend_status(*values, config=config)
+
+    for control in (image, goal, seconds, memory):
+        control.change(checked, inputs=[image, goal, seconds, memory], outputs=status, queue=False, api_visibility="private")
     outputs = [sentence, choice, use, plot, table, code, chosen]
     run.click(cleared, outputs=outputs, queue=False, api_visibility="private").then(
         run_and_show, inputs=[image, goal, target, seconds, memory], outputs=outputs, show_progress_on=[sentence], **heavy

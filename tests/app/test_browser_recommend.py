@@ -44,3 +44,17 @@ def test_recommend_shows_its_answer_and_use_this_fills_upscale_and_code(page, ap
     page.get_by_role("tab", name="Code").click()
     expect(page.locator("#code-status")).to_contain_text(model, timeout=15_000)
     page.screenshot(path=str(ARTIFACTS / "app-recommend-used.png"), full_page=True)
+
+
+def test_a_damaged_or_odd_picture_is_said_on_upload(page, app_url, tmp_path):
+    from .conftest import odd_uploads
+
+    _open(page, f"{app_url}/?tab=recommend")
+    for name, (path, said) in odd_uploads(tmp_path).items():
+        page.locator("#recommend-input input[type=file]").set_input_files(str(path))
+        page.wait_for_function(  # on upload: nothing is measured
+            "t => (document.querySelector('#recommend-status')?.innerText || '').includes(t)", arg=said, timeout=20_000
+        )
+        assert page.locator("#recommend-sentence").inner_text().strip() == "", name
+        if name == "cut.png":
+            page.screenshot(path=str(ARTIFACTS / "recommend-upload-damaged.png"))

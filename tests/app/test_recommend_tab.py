@@ -78,3 +78,21 @@ def test_close_points_get_names_that_overlap_no_other():
     figure.draw_without_rendering()
     boxes = [text.get_window_extent() for text in axis.texts]
     assert len(boxes) == 6 and not [(a, b) for i, a in enumerate(boxes) for b in boxes[:i] if a.overlaps(b)]
+
+
+def test_the_status_says_on_upload_what_the_run_would_refuse_in_its_words(tmp_path):
+    from explorer.app.recommend_tab import recommend_status, run_recommend
+
+    from .conftest import crop_png, odd_uploads
+
+    small = AppConfig(max_output_pixels=300 * 300)
+    cases = [(path, said, "x2", 0, AppConfig()) for path, said in odd_uploads(tmp_path).values()]
+    cases += [(crop_png(tmp_path, 64, 48), "✗ ", "x8", 0, small), (crop_png(tmp_path, 64, 48), "✗ Time budget", "x2", -1, AppConfig())]
+    for path, said, goal, seconds, config in cases:
+        status = recommend_status(str(path), goal, seconds, 0, config=config)
+        assert said in status, (path.name, status)
+        if said.startswith("✗"):  # the same sentence as the run's refusal, before anything is measured
+            with pytest.raises(gr.Error) as caught:
+                run_recommend(str(path), parse_goal(goal)[0], None, "browser", seconds, 0, config=config)
+            assert status == f"✗ {caught.value.message}"
+    assert recommend_status(str(crop_png(tmp_path, 64, 48)), "x2") == "" and recommend_status(None) == ""
