@@ -20,20 +20,20 @@ from typing import Any
 import gradio as gr
 
 from explorer.app.progress import ProgressFn, Ticker
+from explorer.engine.loaded_models import cache_state, was_evicted
 from explorer.engine.memory import is_out_of_memory
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec, list_models
 from explorer.engine.resolve import resolve
-from explorer.engine.loaded_models import cache_state, was_evicted
 from explorer.engine.tiling import auto_tile_for, parse_patch_settings
 from explorer.engine.upscaler import Upscaler
 from explorer.errors import ExplorerError, ModelFetchError, ModelFormatError, ModelNotFoundError
 
 __all__ = [
     "DEFAULT_CHOICE",
+    "UNREADABLE_REQUEST",
     "LoadedUpscaler",
     "ProgressFn",
     "RefusingBlocks",
-    "UNREADABLE_REQUEST",
     "architecture_name",
     "as_page_text",
     "format_bytes",

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from explorer.engine import custom, store
 from explorer.engine.formats.detect import KERAS_SUFFIXES
-from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec
 from explorer.engine.loaded_models import load_model
+from explorer.engine.registry import DEFAULT_MODEL, ModelSpec, get_spec
 from explorer.errors import ExplorerError, ModelFormatError, ModelNotFoundError
 
 __all__ = ["ModelReference", "ResolvedModel", "find_model_json", "is_model_file", "resolve"]

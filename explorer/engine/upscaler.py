@@ -22,11 +22,11 @@ from explorer.engine import images
 from explorer.engine.formats.detect import ModelFile
 from explorer.engine.images import ImageInput, OutputLayout
 from explorer.engine.limits import WorkLimits
+from explorer.engine.loaded_models import load_model
 from explorer.engine.precision import FastVerdict, check_precision
 from explorer.engine.registry import DEFAULT_MODEL, ModelSpec
 from explorer.engine.request import UpscaleRequest, prepare
 from explorer.engine.resolve import ResolvedModel, resolve
-from explorer.engine.loaded_models import load_model
 from explorer.engine.runner import ModelRunner
 from explorer.engine.tiling import TilePlan, stitch
 

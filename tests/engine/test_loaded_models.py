@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from explorer.engine import store
-from explorer.engine.registry import get_spec
 from explorer.engine.loaded_models import cache_state, clear_model_cache, load_model, was_evicted
+from explorer.engine.registry import get_spec
 
 BUDGET = "UPSCALER_EXPLORER_MODEL_CACHE_MB"
 
