@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import io
 import os
 import tempfile
 import time
@@ -18,7 +17,6 @@ import uuid
 import warnings
 from pathlib import Path
 
-import gradio as gr
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
@@ -63,7 +61,7 @@ def read_image(path: str | os.PathLike | None, config: AppConfig) -> LoadedImage
         No image, unreadable, or over a limit: one line for the page user,
         never the server's path to the upload.
     """
-    loaded = _decode_upload(_upload_bytes(path), config)
+    loaded = _decode_upload(_upload_file(path).read_bytes(), config)
     for note in upload_notes(loaded):
         warn(note)
     return loaded
@@ -90,7 +88,7 @@ def check_upload(path: str | os.PathLike | None, config: AppConfig) -> tuple[str
     status = _upload_file(path).stat()
     notes, refusal = _upload_verdict(str(path), status.st_size, status.st_mtime_ns, config)
     if refusal is not None:
-        raise refuse(refusal)
+        raise refuse(refusal)  # one log line per check, as for a run
     return notes
 
 
@@ -98,20 +96,28 @@ def check_upload(path: str | os.PathLike | None, config: AppConfig) -> tuple[str
 def _upload_verdict(path: str, size: int, mtime_ns: int, config: AppConfig) -> tuple[tuple[str, ...], str | None]:
     """``(notes, None)`` for a readable upload, ``((), sentence)`` for one the run would refuse (size and time key the cache)."""
     try:
-        return upload_notes(_decode_upload(Path(path).read_bytes(), config)), None
-    except gr.Error as error:
-        return (), error.message
+        return upload_notes(_load(Path(path).read_bytes(), config)), None
+    except (WorkLimitError, ImageError) as error:
+        return (), _refusal(error)
 
 
 def _decode_upload(data: bytes, config: AppConfig) -> LoadedImage:
     try:
-        with warnings.catch_warnings():  # its notes are shown in the page's words (upload_notes), not printed twice in the log
-            warnings.simplefilter("ignore", UserWarning)
-            return load_image(data, check_size=config.work_limits.check_input)
-    except WorkLimitError as error:
-        raise refuse(page_message(error), cause=error) from None
-    except ImageError as error:
-        raise refuse(_upload_message(error), cause=error) from None
+        return _load(data, config)
+    except (WorkLimitError, ImageError) as error:
+        raise refuse(_refusal(error), cause=error) from None
+
+
+def _load(data: bytes, config: AppConfig) -> LoadedImage:
+    """The upload decoded under the app's input limit; its notes are kept for the page (:func:`upload_notes`), not printed too."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return load_image(data, check_size=config.work_limits.check_input)
+
+
+def _refusal(error: WorkLimitError | ImageError) -> str:
+    """The page's sentence for an upload the library refused."""
+    return page_message(error) if isinstance(error, WorkLimitError) else _upload_message(error)
 
 
 def declared_size(path: str | os.PathLike | None, config: AppConfig) -> tuple[int, int]:
@@ -124,9 +130,9 @@ def declared_size(path: str | os.PathLike | None, config: AppConfig) -> tuple[in
     gradio.Error
         No image, an empty file, not an image, or over the input limit (the same sentences as :func:`read_image`).
     """
-    data = _upload_bytes(path)
+    file = _upload_file(path)
     try:
-        with Image.open(io.BytesIO(data)) as opened:
+        with Image.open(file) as opened:  # the header only
             width, height = opened.size
     except Exception as error:  # noqa: BLE001 - whatever Pillow cannot open, the run cannot read either
         raise refuse(_upload_message(error), cause=error) from None
@@ -137,10 +143,6 @@ def declared_size(path: str | os.PathLike | None, config: AppConfig) -> tuple[in
 
 UPLOAD_HINT = "Upload a PNG, JPEG or WebP image."
 """What a page user can do about an upload the app cannot use."""
-
-
-def _upload_bytes(path: str | os.PathLike | None) -> bytes:
-    return _upload_file(path).read_bytes()
 
 
 def _upload_file(path: str | os.PathLike | None) -> Path:
