@@ -150,7 +150,8 @@ def recommend_status(
     if not image:
         return ""
     try:
-        page_budget(budget_seconds, "Time budget"), page_budget(budget_memory_mib, "Memory budget")
+        page_budget(budget_seconds, "Time budget")
+        page_budget(budget_memory_mib, "Memory budget")
         width, height = declared_size(image, config)
         notes = check_upload(image, config)
         with user_errors():
